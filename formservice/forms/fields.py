@@ -1,0 +1,149 @@
+"""Field factories for the form schemas.
+
+Every field carries its Danish label and a *kind* in its metadata. The kind tells the
+document builders how to draw the field (text cell, date picker, drop-down, check box)
+and the parsers how to read it back; the marshmallow field does the validation.
+"""
+from __future__ import annotations
+
+import re
+
+from marshmallow import ValidationError, fields, validate
+
+# XML 1.0 cannot hold these characters, so no document could carry them.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+TEXT = "text"
+DATE = "date"
+TIME = "time"
+CHOICE = "choice"
+BOOL = "bool"
+INTEGER = "integer"
+
+_DANISH_ERRORS = {
+    "required": "Feltet skal udfyldes.",
+    "null": "Feltet må ikke være tomt.",
+    "validator_failed": "Ugyldig værdi.",
+}
+
+
+class FormText(fields.String):
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være tekst.",
+                              "invalid_utf8": "Teksten er ikke gyldig UTF-8."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        bad = _UNSTORABLE.search(text)
+        if bad:
+            raise ValidationError(
+                f"Teksten indeholder et tegn, der ikke kan gemmes i et dokument "
+                f"(U+{ord(bad.group()):04X})."
+            )
+        return text or None
+
+
+class FormDate(fields.Date):
+    default_error_messages = {**_DANISH_ERRORS,
+                              "invalid": "Ikke en gyldig dato (skriv ÅÅÅÅ-MM-DD).",
+                              "format": "Datoen kan ikke skrives ud."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value == "":
+            return None
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class FormTime(FormText):
+    default_error_messages = {**FormText.default_error_messages,
+                              "time": "Ikke et gyldigt klokkeslæt (skriv TT:MM, fx 09:30)."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text is not None and not _TIME.match(text):
+            raise self.make_error("time")
+        return text
+
+
+class FormBool(fields.Boolean):
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være ja eller nej (true/false)."}
+    truthy = {True}
+    falsy = {False}
+
+
+class FormInteger(fields.Integer):
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være et helt tal.",
+                              "too_large": "Tallet er for stort."}
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class FormNested(fields.Nested):
+    default_error_messages = {**_DANISH_ERRORS, "type": "Skal være et objekt med felter."}
+
+
+class FormList(fields.List):
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være en liste."}
+
+
+def _meta(label, kind, required, help_text=None, **extra):
+    meta = {"label": label, "kind": kind, "required": required}
+    if help_text:
+        meta["help"] = help_text
+    meta.update(extra)
+    return meta
+
+
+def text(label, *, required=False, multiline=False, help=None):
+    """Free text. `multiline` only sizes the box; every text field keeps newlines."""
+    return FormText(allow_none=True, load_default=None,
+                    metadata=_meta(label, TEXT, required, help, multiline=multiline))
+
+
+def date(label, *, required=False, help=None):
+    return FormDate(allow_none=True, load_default=None,
+                    metadata=_meta(label, DATE, required, help))
+
+
+def time(label, *, required=False, help=None):
+    return FormTime(allow_none=True, load_default=None,
+                    metadata=_meta(label, TIME, required, help))
+
+
+def choice(label, options, *, required=False, help=None):
+    """One of a fixed list. `options` is a sequence of (value, Danish label)."""
+    options = tuple(options)
+    values = [value for value, _ in options]
+    message = "Skal være en af: " + ", ".join(f"{v} ({lbl})" for v, lbl in options) + "."
+    field_class = FormInteger if all(isinstance(v, int) for v in values) else FormText
+    return field_class(allow_none=True, load_default=None,
+                       validate=validate.OneOf(values, error=message),
+                       metadata=_meta(label, CHOICE, required, help, options=options))
+
+
+def flag(label, *, help=None):
+    """A yes/no check box; unticked is False."""
+    return FormBool(load_default=False, metadata=_meta(label, BOOL, False, help))
+
+
+def integer(label, *, required=False, minimum=None, maximum=None, help=None):
+    return FormInteger(allow_none=True, load_default=None,
+                       validate=validate.Range(min=minimum, max=maximum,
+                                               error="Skal være mellem {min} og {max}."),
+                       metadata=_meta(label, INTEGER, required, help,
+                                      minimum=minimum, maximum=maximum))
+
+
+def section(schema, label, *, help=None):
+    """A block of single fields under one heading (drawn as a two-column table)."""
+    return FormNested(schema, load_default=dict, metadata={"label": label, "help": help})
+
+
+def group(schema, label, *, help=None, blank_rows=3):
+    """A repeating group (drawn as a table with a row per item)."""
+    return FormList(FormNested(schema), load_default=list,
+                    metadata={"label": label, "help": help, "blank_rows": blank_rows})
