@@ -1,0 +1,306 @@
+"""Read a filled Word form back into its record.
+
+The document is read table by table, cell by cell, with the form's layout: a table is a
+section (label | value rows) or a repeating group (a header row of labels, a row per
+item). Each value cell is recognised by the tag of its content control; when the tags are
+gone (an old LibreOffice, an online editor, a row added by hand) by its label or column,
+and such a value gets a warning so a person checks it. A cell's value is all of its text,
+paragraph by paragraph, so text typed beside a control, or as several paragraphs, is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ..forms import FORMS, fields as kinds
+from ..forms.layout import Section, sections
+from ..forms.record import Finding, make_record, warning
+from .docx_package import DocxPackage
+from .errors import DocumentError
+from .word_template import FOOTER_MARK, PROP_FORM, PROP_VERSION
+from .word_xml import CHECKED, W14_NS, W_NS
+
+W = "{%s}" % W_NS
+W14 = "{%s}" % W14_NS
+CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+T, TAB, BR, CR, P, TBL, TR, TC, SDT = (W + n for n in ("t", "tab", "br", "cr", "p", "tbl", "tr", "tc", "sdt"))
+SDT_PR, SDT_CONTENT, TAG, PLACEHOLDER = (W + n for n in ("sdtPr", "sdtContent", "tag", "showingPlcHdr"))
+SKIP = {W + n for n in ("pPr", "rPr", "del", "moveFrom", "instrText", "delText", "fldChar",
+                        "drawing", "pict", "object", "footnoteReference", "commentReference")}
+NO_BREAK_HYPHEN = W + "noBreakHyphen"
+CHECKBOX = W14 + "checkbox"
+CHECKED_STATE = W14 + "checked"
+TICKS = {CHECKED, "\u2611", "\u2713", "\u2714", "x", "X"}
+MONTHS = {name: number for number, name in enumerate(
+    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+     "oktober", "november", "december"), start=1)}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_FOOTER_ID = re.compile(FOOTER_MARK + r" (\w+) version (\d+)")
+LABEL_READ = ("word.read_by_label",
+              "Feltet er læst ud fra sin overskrift, fordi dokumentet har mistet sine "
+              "felt-mærker (fx efter redigering i et andet program). Kontrollér værdien.")
+
+
+def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
+    """The record in a filled Word form and the warnings from reading it.
+
+    Raises DocumentError when the file is not one of our forms or cannot be trusted."""
+    package = DocxPackage(data)
+    form_id, version = _identify(package)
+    document = package.xml("word/document.xml")
+    body = document.find(W + "body")
+    if body is None:
+        raise DocumentError("Dokumentet har intet indhold.")
+    reader = _Reader(form_id)
+    reader.read(body)
+    return make_record(form_id, reader.data), reader.findings
+
+
+def _identify(package: DocxPackage) -> tuple[str, int]:
+    form_id = version = None
+    if "docProps/custom.xml" in package.names:
+        for prop in package.xml("docProps/custom.xml").iter(CUSTOM_NS + "property"):
+            value = "".join(prop.itertext()).strip()
+            if prop.get("name") == PROP_FORM:
+                form_id = value
+            elif prop.get("name") == PROP_VERSION:
+                version = value
+    if form_id is None:  # the properties were dropped: the footer says it too
+        for name in sorted(n for n in package.names if re.match(r"word/footer\d*\.xml$", n)):
+            match = _FOOTER_ID.search("".join(package.xml(name).itertext()))
+            if match:
+                form_id, version = match.groups()
+                break
+    if form_id is None:
+        raise DocumentError("Dokumentet er ikke en formular fra formservice: det har "
+                            "ingen formular-id. Hent formularen fra tjenesten og udfyld den.")
+    form = FORMS.get(form_id)
+    if form is None:
+        raise DocumentError(f"Dokumentet er formularen '{form_id}', som tjenesten ikke kender.")
+    if str(version) != str(form.version):
+        raise DocumentError(f"Dokumentet er version {version} af formularen '{form_id}'; "
+                            f"tjenesten læser version {form.version}. Hent en ny formular.")
+    return form_id, form.version
+
+
+def _blocks(parent):
+    """Paragraphs and tables of the body in order, looking through block-level wrappers."""
+    for child in parent:
+        if child.tag in (P, TBL):
+            yield child
+        elif child.tag in (SDT, W + "customXml"):
+            content = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if content is not None:
+                yield from _blocks(content)
+
+
+def _rows(table):
+    for row in table.iter(TR):
+        yield row
+
+
+def _cells(row):
+    cells = []
+    for child in row:
+        if child.tag == TC:
+            cells.append(child)
+        elif child.tag == SDT:
+            content = child.find(SDT_CONTENT)
+            if content is not None:
+                cells.extend(content.iter(TC))
+    return cells
+
+
+def _paragraph_text(element, out):
+    for child in element:
+        tag = child.tag
+        if tag == T:
+            out.append(child.text or "")
+        elif tag == TAB:
+            out.append("\t")
+        elif tag in (BR, CR):
+            if child.get(W + "type") in (None, "textWrapping"):
+                out.append("\n")
+        elif tag == NO_BREAK_HYPHEN:
+            out.append("-")
+        elif tag == SDT:
+            pr = child.find(SDT_PR)
+            if pr is not None and pr.find(PLACEHOLDER) is not None:
+                continue
+            content = child.find(SDT_CONTENT)
+            if content is not None:
+                _paragraph_text(content, out)
+        elif tag in SKIP or not isinstance(tag, str):
+            continue
+        else:
+            _paragraph_text(child, out)
+
+
+def cell_text(cell) -> str:
+    lines = []
+    for paragraph in cell.iter(P):
+        out = []
+        _paragraph_text(paragraph, out)
+        lines.append("".join(out))
+    return "\n".join(lines)
+
+
+def _cell_tags(cell) -> list[str]:
+    return [tag.get(W + "val") for tag in cell.iter(TAG) if tag.get(W + "val")]
+
+
+def _normal(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def _read_value(spec, cell):
+    if spec.kind == kinds.BOOL:
+        box = next(cell.iter(CHECKBOX), None)
+        if box is not None:
+            state = box.find(CHECKED_STATE)
+            return state is not None and state.get(W14 + "val") in ("1", "true", "on")
+        return bool(TICKS & set(cell_text(cell).strip().split()))
+    text = cell_text(cell)
+    if spec.kind == kinds.TEXT:
+        return text if text != "" else None
+    stripped = text.strip()
+    if stripped == "":
+        return None
+    if spec.kind == kinds.TIME:
+        return stripped
+    if spec.kind == kinds.DATE:
+        return _read_date(stripped)
+    if spec.kind == kinds.INTEGER:
+        return int(stripped) if _INTEGER.match(stripped) else stripped
+    if spec.kind == kinds.CHOICE:
+        wanted = _normal(stripped)
+        for value, label in spec.options:
+            if wanted in (_normal(label), _normal(str(value))):
+                return value
+        return stripped
+    raise AssertionError(spec.kind)
+
+
+def _read_date(text: str):
+    """ISO for a date Danish users write (30-11-2026, 30.11.2026, 30. november 2026);
+    anything else is kept as written so validation can name it."""
+    for pattern, order in ((_NUMERIC_DATE, "dmy"), (_ISO_DATE, "ymd")):
+        match = pattern.match(text)
+        if match:
+            parts = dict(zip(order, map(int, match.groups())))
+            try:
+                return dt.date(parts["y"], parts["m"], parts["d"]).isoformat()
+            except ValueError:
+                return text
+    match = _WORD_DATE.match(text.casefold())
+    if match and match.group(2) in MONTHS:
+        try:
+            return dt.date(int(match.group(3)), MONTHS[match.group(2)],
+                           int(match.group(1))).isoformat()
+        except ValueError:
+            return text
+    return text
+
+
+def _empty_value(spec):
+    return False if spec.kind == kinds.BOOL else None
+
+
+class _Reader:
+    def __init__(self, form_id: str):
+        self.sections = sections(form_id)
+        self.by_name = {section.name: section for section in self.sections}
+        self.by_label = {_normal(section.label): section for section in self.sections}
+        self.data = {section.name: [] if section.is_group else
+                     {spec.name: _empty_value(spec) for spec in section.fields}
+                     for section in self.sections}
+        self.findings: list[Finding] = []
+        self._seen: set[str] = set()
+
+    def read(self, body):
+        recent: list[str] = []
+        for block in _blocks(body):
+            if block.tag == P:
+                text = cell_text(block).strip()
+                if text:
+                    recent = (recent + [_normal(text)])[-3:]
+                continue
+            section = self._section_of(block, recent)
+            if section is not None and section.name not in self._seen:
+                self._seen.add(section.name)
+                if section.is_group:
+                    self._read_group(section, block)
+                else:
+                    self._read_fields(section, block)
+            recent = []
+
+    def _section_of(self, table, recent) -> Section | None:
+        for tag in (t.get(W + "val") for t in table.iter(TAG)):
+            if tag:
+                section = self.by_name.get(tag.split(".", 1)[0])
+                if section is not None:
+                    return section
+        for text in reversed(recent):
+            if text in self.by_label:
+                return self.by_label[text]
+        return None
+
+    def _read_fields(self, section: Section, table):
+        by_label = {_normal(spec.label): spec for spec in section.fields}
+        values = self.data[section.name]
+        for row in _rows(table):
+            cells = _cells(row)
+            if len(cells) < 2:
+                continue
+            spec, by_tag = None, False
+            for tag in _cell_tags(cells[-1]):
+                name = tag.rsplit(".", 1)[-1]
+                if tag.startswith(section.name + ".") and name in values:
+                    spec, by_tag = section.field(name), True
+                    break
+            if spec is None:
+                spec = by_label.get(_normal(cell_text(cells[0])))
+            if spec is None:
+                continue
+            value = _read_value(spec, cells[-1])
+            values[spec.name] = value
+            if not by_tag and value not in (None, False):
+                self.findings.append(warning(LABEL_READ[0], f"{section.name}.{spec.name}",
+                                             LABEL_READ[1]))
+
+    def _read_group(self, section: Section, table):
+        by_label = {_normal(spec.label): spec for spec in section.fields}
+        columns = None
+        items, label_read = [], []
+        for row in _rows(table):
+            cells = _cells(row)
+            if columns is None:
+                labels = [by_label.get(_normal(cell_text(cell))) for cell in cells]
+                if any(labels):
+                    columns = labels
+                continue
+            item = {spec.name: _empty_value(spec) for spec in section.fields}
+            untagged = []
+            for column, cell in zip(columns, cells):
+                spec = column
+                tags = _cell_tags(cell)
+                if tags:
+                    name = tags[0].rsplit(".", 1)[-1]
+                    if tags[0].startswith(section.name + ".") and name in item:
+                        spec = section.field(name)
+                elif spec is not None:
+                    untagged.append(spec.name)
+                if spec is None:
+                    continue
+                item[spec.name] = _read_value(spec, cell)
+            if all(value in (None, False) for value in item.values()):
+                continue
+            index = len(items)
+            items.append(item)
+            label_read.extend(f"{section.name}.{index}.{name}" for name in untagged
+                              if item[name] not in (None, False))
+        self.data[section.name] = items
+        self.findings.extend(warning(LABEL_READ[0], path, LABEL_READ[1]) for path in label_read)

@@ -1,0 +1,83 @@
+"""The layout of a form as documents draw it, derived from its schema.
+
+A form is a sequence of sections in the order the schema declares them. A section is
+either a block of single fields (a two-column table: label, value) or a repeating group
+(a table with a header row of labels and a row per item). The Word and PDF builders draw
+from this, and the parsers read back with it, so the three can never disagree.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import fields as f
+from . import get_form
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    label: str
+    kind: str
+    options: tuple = ()
+    multiline: bool = False
+    help: str | None = None
+
+    def option_label(self, value):
+        for option_value, option_label in self.options:
+            if option_value == value:
+                return option_label
+        return None
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    label: str
+    help: str | None
+    is_group: bool
+    fields: tuple[FieldSpec, ...]
+    blank_rows: int = 0
+
+    def field(self, name) -> FieldSpec:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+def cpr_enabled() -> bool:
+    return os.environ.get("FORMSERVICE_CPR_ENABLED", "").lower() in ("1", "true", "yes", "ja")
+
+
+@lru_cache(maxsize=None)
+def _sections(form_id: str, with_cpr: bool) -> tuple[Section, ...]:
+    schema = get_form(form_id).new_schema()
+    sections = []
+    for name, field in schema.fields.items():
+        if isinstance(field, f.FormList):
+            inner, is_group = field.inner.schema, True
+        elif isinstance(field, f.FormNested):
+            inner, is_group = field.schema, False
+        else:  # every form's top level is made of sections and groups only
+            raise TypeError(f"{form_id}.{name}: top-level fields must be sections or groups")
+        specs = tuple(
+            FieldSpec(
+                name=inner_name,
+                label=inner_field.metadata["label"],
+                kind=inner_field.metadata["kind"],
+                options=inner_field.metadata.get("options", ()),
+                multiline=inner_field.metadata.get("multiline", False),
+                help=inner_field.metadata.get("help"),
+            )
+            for inner_name, inner_field in inner.fields.items()
+            if with_cpr or inner_name != "cpr"
+        )
+        sections.append(Section(name, field.metadata["label"], field.metadata.get("help"),
+                                is_group, specs, field.metadata.get("blank_rows", 0)))
+    return tuple(sections)
+
+
+def sections(form_id: str) -> tuple[Section, ...]:
+    return _sections(form_id, cpr_enabled())
