@@ -1,0 +1,154 @@
+"""formservice command line: forms, validate, render, parse.
+
+Exit codes (DESIGN.md): 0 fine, 1 errors in the data, 2 unusable input (reason on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import records
+from .documents.errors import DocumentError
+from .forms import FORMS, UnknownForm, get_form
+
+MAX_INPUT_BYTES = 20 * 1024 * 1024
+
+
+class UsageError(Exception):
+    """Input the command cannot use; the message says why, in Danish."""
+
+
+def _read_bytes(path: str) -> bytes:
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_INPUT_BYTES:
+            raise UsageError(f"{path}: filen er større end {MAX_INPUT_BYTES // (1024 * 1024)} MB.")
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: filen findes ikke.") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: er en mappe, ikke en fil.") from None
+    except PermissionError:
+        raise UsageError(f"{path}: ingen adgang til filen.") from None
+
+
+def _read_data(form_id: str, path: str):
+    raw = _read_bytes(path)
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: filen er ikke UTF-8-kodet tekst.") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: ugyldig JSON i linje {exc.lineno}, kolonne {exc.colno}: "
+                         f"{exc.msg}.") from None
+    if isinstance(data, dict) and "form" in data and "data" in data:  # a whole record
+        if data["form"] != form_id:
+            raise UsageError(f"{path}: posten er formularen '{data['form']}', ikke '{form_id}'.")
+        data = data["data"]
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: formularens data skal være et JSON-objekt.")
+    return data
+
+
+def _print_json(value):
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def _findings(checked) -> list[dict]:
+    return [finding.as_dict() for finding in checked.findings]
+
+
+def cmd_forms(args) -> int:
+    for form in FORMS.values():
+        print(f"{form.id}\tversion {form.version}\t{form.title}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    get_form(args.form)
+    checked = records.validate(args.form, _read_data(args.form, args.data))
+    _print_json(_findings(checked))
+    return 0 if checked.ok else 1
+
+
+def _format_of(output: str) -> str:
+    suffix = Path(output).suffix.lower().lstrip(".")
+    if suffix not in (records.DOCX, records.PDF):
+        raise UsageError(f"{output}: ukendt filtype; brug .docx eller .pdf.")
+    if suffix == records.PDF:
+        raise UsageError("PDF-udgaven af formularerne er endnu ikke bygget; brug .docx.")
+    return suffix
+
+
+def cmd_render(args) -> int:
+    get_form(args.form)
+    fmt = _format_of(args.output)
+    if args.blank == bool(args.data):
+        raise UsageError("Angiv enten en datafil eller --blank.")
+    data = {} if args.blank else _read_data(args.form, args.data)
+    document, checked = records.render(args.form, data, fmt)
+    if checked.data is None:
+        _print_json(_findings(checked))
+        return 1
+    _write(args.output, document)
+    if not args.blank and checked.findings:
+        json.dump(_findings(checked), sys.stderr, ensure_ascii=False, indent=2)
+        sys.stderr.write("\n")
+    return 0
+
+
+def _write(output: str, content: bytes):
+    target = Path(output)
+    temporary = target.with_name(target.name + ".part")
+    try:
+        temporary.write_bytes(content)
+        temporary.replace(target)
+    except OSError as exc:
+        raise UsageError(f"{output}: kan ikke skrive filen ({exc.strerror}).") from None
+
+
+def cmd_parse(args) -> int:
+    record, findings = records.parse(_read_bytes(args.file))
+    _print_json({**record, "findings": [finding.as_dict() for finding in findings]})
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="formservice",
+                                     description="Formularer til udviklings- og netværksmøder.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("forms", help="vis formularerne").set_defaults(run=cmd_forms)
+    validate = commands.add_parser("validate", help="tjek data for en formular")
+    validate.add_argument("form")
+    validate.add_argument("data")
+    validate.set_defaults(run=cmd_validate)
+    render = commands.add_parser("render", help="udfyld en formular")
+    render.add_argument("form")
+    render.add_argument("data", nargs="?")
+    render.add_argument("--blank", action="store_true", help="den tomme formular")
+    render.add_argument("-o", "--output", required=True)
+    render.set_defaults(run=cmd_render)
+    parse = commands.add_parser("parse", help="læs en udfyldt formular")
+    parse.add_argument("file")
+    parse.set_defaults(run=cmd_parse)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the reason
+        return 2 if exc.code else 0
+    try:
+        return args.run(args)
+    except (UsageError, DocumentError, UnknownForm) as exc:
+        print(f"formservice: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
