@@ -18,7 +18,7 @@ from ..forms.record import Finding, make_record, warning
 from .docx_package import DocxPackage
 from .errors import DocumentError
 from .word_template import FOOTER_MARK, PROP_FORM, PROP_VERSION
-from .word_xml import CHECKED, W14_NS, W_NS
+from .word_xml import CHECKED, PLACEHOLDER_STYLE, W14_NS, W_NS
 
 W = "{%s}" % W_NS
 W14 = "{%s}" % W14_NS
@@ -28,6 +28,7 @@ SDT_PR, SDT_CONTENT, TAG, PLACEHOLDER = (W + n for n in ("sdtPr", "sdtContent", 
 SKIP = {W + n for n in ("pPr", "rPr", "del", "moveFrom", "instrText", "delText", "fldChar",
                         "drawing", "pict", "object", "footnoteReference", "commentReference")}
 NO_BREAK_HYPHEN = W + "noBreakHyphen"
+RUN = W + "r"
 CHECKBOX = W14 + "checkbox"
 CHECKED_STATE = W14 + "checked"
 TICKS = {CHECKED, "\u2611", "\u2713", "\u2714", "x", "X"}
@@ -135,8 +136,15 @@ def _paragraph_text(element, out):
                 _paragraph_text(content, out)
         elif tag in SKIP or not isinstance(tag, str):
             continue
+        elif tag == RUN and _is_placeholder_run(child):
+            continue
         else:
             _paragraph_text(child, out)
+
+
+def _is_placeholder_run(run) -> bool:
+    style = run.find(f"{W}rPr/{W}rStyle")
+    return style is not None and style.get(W + "val") == PLACEHOLDER_STYLE
 
 
 def cell_text(cell) -> str:
