@@ -25,10 +25,8 @@ W14 = "{%s}" % W14_NS
 CUSTOM_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 T, TAB, BR, CR, P, TBL, TR, TC, SDT = (W + n for n in ("t", "tab", "br", "cr", "p", "tbl", "tr", "tc", "sdt"))
 SDT_PR, SDT_CONTENT, TAG, PLACEHOLDER = (W + n for n in ("sdtPr", "sdtContent", "tag", "showingPlcHdr"))
-SKIP = {W + n for n in ("pPr", "rPr", "del", "moveFrom", "instrText", "delText", "fldChar",
-                        "drawing", "pict", "object", "footnoteReference", "commentReference")}
-NO_BREAK_HYPHEN = W + "noBreakHyphen"
-RUN = W + "r"
+NO_BREAK_HYPHEN, SOFT_HYPHEN = W + "noBreakHyphen", W + "softHyphen"
+RUN_STYLE, TABS = W + "rStyle", W + "tabs"
 CHECKBOX = W14 + "checkbox"
 CHECKED_STATE = W14 + "checked"
 TICKS = {CHECKED, "\u2611", "\u2713", "\u2714", "x", "X"}
@@ -98,80 +96,93 @@ def _blocks(parent):
                 yield from _blocks(content)
 
 
-def _rows(table):
-    for row in table.iter(TR):
-        yield row
+class _Cell:
+    """What a table cell holds: its text by paragraph, its fields' tags, its check box."""
+    __slots__ = ("lines", "tags", "checked")
+
+    def __init__(self):
+        self.lines: list[list[str]] = []
+        self.tags: list[str] = []
+        self.checked: bool | None = None
+
+    @property
+    def text(self) -> str:
+        return "\n".join("".join(line) for line in self.lines)
 
 
-def _cells(row):
-    cells = []
-    for child in row:
-        if child.tag == TC:
-            cells.append(child)
-        elif child.tag == SDT:
-            content = child.find(SDT_CONTENT)
-            if content is not None:
-                cells.extend(content.iter(TC))
-    return cells
+_TABLE_TAGS = (TR, TC, P, T, TAB, BR, CR, NO_BREAK_HYPHEN, SOFT_HYPHEN, TAG, PLACEHOLDER, RUN_STYLE,
+               CHECKED_STATE)
 
 
-def _paragraph_text(element, out):
-    for child in element:
-        tag = child.tag
+def _table(table) -> list[list[_Cell]]:
+    """The rows and cells of a table, read in one pass in document order.
+
+    Rows wrapped in content controls (Word's repeating sections) are rows like any other.
+    w:delText (deleted in tracked changes) and w:instrText (field codes) are other element
+    names, so they are never read; tab stops in w:pPr/w:tabs are skipped; a control's
+    placeholder, and placeholder-styled runs an editor left behind, are no value."""
+    rows: list[list[_Cell]] = []
+    row = cell = None
+    line: list[str] = []
+    skipped: set = set()
+    for element in table.iter(_TABLE_TAGS):
+        tag = element.tag
         if tag == T:
-            out.append(child.text or "")
+            if element not in skipped:
+                line.append(element.text or "")
+        elif tag == P:
+            line = []
+            if cell is not None:
+                cell.lines.append(line)
+        elif tag == TC:
+            cell = _Cell()
+            if row is None:
+                row = []
+                rows.append(row)
+            row.append(cell)
+        elif tag == TR:
+            row, cell = [], None
+            rows.append(row)
         elif tag == TAB:
-            out.append("\t")
-        elif tag in (BR, CR):
-            if child.get(W + "type") in (None, "textWrapping"):
-                out.append("\n")
-        elif tag == NO_BREAK_HYPHEN:
-            out.append("-")
-        elif tag == SDT:
-            pr = child.find(SDT_PR)
-            if pr is not None and pr.find(PLACEHOLDER) is not None:
-                continue
-            content = child.find(SDT_CONTENT)
+            if element.getparent().tag != TABS:
+                line.append("\t")
+        elif tag == TAG:
+            value = element.get(W + "val")
+            if cell is not None and value and "." in value:
+                cell.tags.append(value)
+        elif tag == PLACEHOLDER:
+            content = element.getparent().getparent().find(SDT_CONTENT)
             if content is not None:
-                _paragraph_text(content, out)
-        elif tag in SKIP or not isinstance(tag, str):
-            continue
-        elif tag == RUN and _is_placeholder_run(child):
-            continue
-        else:
-            _paragraph_text(child, out)
+                skipped.update(content.iter(T))
+        elif tag == RUN_STYLE:
+            if element.get(W + "val") == PLACEHOLDER_STYLE:
+                skipped.update(element.getparent().getparent().iter(T))
+        elif tag == CHECKED_STATE:
+            if cell is not None:
+                cell.checked = element.get(W14 + "val") in ("1", "true", "on")
+        elif tag == NO_BREAK_HYPHEN:
+            line.append("\u2011")  # how Word and LibreOffice store a non-breaking hyphen
+        elif tag == SOFT_HYPHEN:
+            line.append("\u00ad")
+        elif element.get(W + "type") in (None, "textWrapping"):  # BR, CR
+            line.append("\n")
+    return rows
 
 
-def _is_placeholder_run(run) -> bool:
-    style = run.find(f"{W}rPr/{W}rStyle")
-    return style is not None and style.get(W + "val") == PLACEHOLDER_STYLE
-
-
-def cell_text(cell) -> str:
-    lines = []
-    for paragraph in cell.iter(P):
-        out = []
-        _paragraph_text(paragraph, out)
-        lines.append("".join(out))
-    return "\n".join(lines)
-
-
-def _cell_tags(cell) -> list[str]:
-    return [tag.get(W + "val") for tag in cell.iter(TAG) if tag.get(W + "val")]
+def paragraph_text(paragraph) -> str:
+    return "".join(text for text in paragraph.itertext(T))
 
 
 def _normal(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
-def _read_value(spec, cell):
+def _read_value(spec, cell: _Cell):
     if spec.kind == kinds.BOOL:
-        box = next(cell.iter(CHECKBOX), None)
-        if box is not None:
-            state = box.find(CHECKED_STATE)
-            return state is not None and state.get(W14 + "val") in ("1", "true", "on")
-        return bool(TICKS & set(cell_text(cell).strip().split()))
-    text = cell_text(cell)
+        if cell.checked is not None:
+            return cell.checked
+        return bool(TICKS & set(cell.text.split()))
+    text = cell.text
     if spec.kind == kinds.TEXT:
         return text if text != "" else None
     stripped = text.strip()
@@ -232,7 +243,7 @@ class _Reader:
         recent: list[str] = []
         for block in _blocks(body):
             if block.tag == P:
-                text = cell_text(block).strip()
+                text = paragraph_text(block).strip()
                 if text:
                     recent = (recent + [_normal(text)])[-3:]
                 continue
@@ -259,18 +270,17 @@ class _Reader:
     def _read_fields(self, section: Section, table):
         by_label = {_normal(spec.label): spec for spec in section.fields}
         values = self.data[section.name]
-        for row in _rows(table):
-            cells = _cells(row)
+        for cells in _table(table):
             if len(cells) < 2:
                 continue
             spec, by_tag = None, False
-            for tag in _cell_tags(cells[-1]):
+            for tag in cells[-1].tags:
                 name = tag.rsplit(".", 1)[-1]
                 if tag.startswith(section.name + ".") and name in values:
                     spec, by_tag = section.field(name), True
                     break
             if spec is None:
-                spec = by_label.get(_normal(cell_text(cells[0])))
+                spec = by_label.get(_normal(cells[0].text))
             if spec is None:
                 continue
             value = _read_value(spec, cells[-1])
@@ -283,10 +293,9 @@ class _Reader:
         by_label = {_normal(spec.label): spec for spec in section.fields}
         columns = None
         items, label_read = [], []
-        for row in _rows(table):
-            cells = _cells(row)
+        for cells in _table(table):
             if columns is None:
-                labels = [by_label.get(_normal(cell_text(cell))) for cell in cells]
+                labels = [by_label.get(_normal(cell.text)) for cell in cells]
                 if any(labels):
                     columns = labels
                 continue
@@ -294,7 +303,7 @@ class _Reader:
             untagged = []
             for column, cell in zip(columns, cells):
                 spec = column
-                tags = _cell_tags(cell)
+                tags = cell.tags
                 if tags:
                     name = tags[0].rsplit(".", 1)[-1]
                     if tags[0].startswith(section.name + ".") and name in item:

@@ -10,6 +10,7 @@ one appended zip entry (two for the network map, whose picture changes too).
 from __future__ import annotations
 
 import io
+import os
 import threading
 import zipfile
 from functools import lru_cache
@@ -21,7 +22,7 @@ from markupsafe import escape
 
 from ..forms import get_form
 from ..forms import fields as kinds
-from ..forms.layout import sections
+from ..forms.layout import cpr_enabled, sections
 from . import word_xml
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "word_templates"
@@ -33,6 +34,7 @@ class WordTemplate:
     def __init__(self, form_id: str, template_bytes: bytes, municipality: str):
         self.form = get_form(form_id)
         self._sections = sections(form_id)
+        self._cpr_enabled = cpr_enabled()
         self._cells = {
             (section.name, spec.name): self._cell_writer(spec)
             for section in self._sections for spec in section.fields
@@ -87,7 +89,7 @@ class WordTemplate:
             + [{}] * max(SPARE_ROWS, section.blank_rows - len(data[section.name]))
             for section in self._sections if section.is_group
         }
-        body = self._body.render(data=data, rows=rows)
+        body = self._body.render(data=data, rows=rows, cpr_enabled=self._cpr_enabled)
         out = io.BytesIO(self._base)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as packed:
             packed.writestr(DOCUMENT_PART, self._document_head + body + self._document_tail)
@@ -109,7 +111,7 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=None)
-def _load(form_id: str, municipality: str) -> WordTemplate:
+def _load(form_id: str, municipality: str, with_cpr: bool) -> WordTemplate:
     path = TEMPLATE_DIR / f"{form_id}.docx"
     return WordTemplate(form_id, path.read_bytes(), municipality)
 
@@ -118,11 +120,10 @@ def word_template(form_id: str, municipality: str | None = None) -> WordTemplate
     """The compiled template of a form, loaded once per process and municipality."""
     municipality = municipality or default_municipality()
     with _lock:
-        return _load(form_id, municipality)
+        return _load(form_id, municipality, cpr_enabled())
 
 
 def default_municipality() -> str:
-    import os
     return os.environ.get("FORMSERVICE_MUNICIPALITY", "Kommunen")
 
 

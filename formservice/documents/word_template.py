@@ -21,7 +21,7 @@ from lxml import etree
 from markupsafe import escape
 
 from ..forms import get_form
-from ..forms.layout import sections
+from ..forms.layout import all_sections
 from .word_xml import PLACEHOLDER_STYLE, VALUE_STYLE, W14_NS, W15_NS, W_NS
 
 CUSTOM_PROPS_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
@@ -72,12 +72,20 @@ def _fields_table(section) -> str:
     label_w = 3400
     rows = []
     for spec in section.fields:
-        rows.append("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                    + _tc(label_w, _p(spec.label, "FormLabel"), LABEL_SHADE)
-                    + _tc(TEXT_WIDTH - label_w,
-                          _field_tag(f'data["{section.name}"]', "none", section.name, spec.name))
-                    + "</w:tr>")
+        row = ("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
+               + _tc(label_w, _p(spec.label, "FormLabel"), LABEL_SHADE)
+               + _tc(TEXT_WIDTH - label_w,
+                     _field_tag(f'data["{section.name}"]', "none", section.name, spec.name))
+               + "</w:tr>")
+        if spec.name == "cpr":  # only where the municipality has turned CPR on
+            row = (_control_row("{%tr if cpr_enabled %}") + row + _control_row("{%tr endif %}"))
+        rows.append(row)
     return _tbl_open([label_w, TEXT_WIDTH - label_w]) + "".join(rows) + "</w:tbl>"
+
+
+def _control_row(jinja_tag: str) -> str:
+    """A row holding only a docxtpl `{%tr ... %}` tag; rendering removes the row."""
+    return "<w:tr>" + _tc(TEXT_WIDTH, _p(jinja_tag)) + "</w:tr>"
 
 
 def _column_widths(section) -> list[int]:
@@ -95,7 +103,6 @@ def _group_table(section) -> str:
     header = ('<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
               + "".join(_tc(w, _p(spec.label, "FormLabel"), HEADER_SHADE)
                         for w, spec in zip(widths, section.fields)) + "</w:tr>")
-    loop_row = lambda tag: ("<w:tr>" + _tc(TEXT_WIDTH, _p(tag)) + "</w:tr>")  # noqa: E731
     item_row = ("<w:tr><w:trPr><w:cantSplit/></w:trPr>"
                 + "".join(_tc(w, _field_tag("row", "loop.index0", section.name, spec.name))
                           for w, spec in zip(widths, section.fields)) + "</w:tr>")
@@ -103,8 +110,8 @@ def _group_table(section) -> str:
             f"<w:sdtContent>{item_row}</w:sdtContent></w:sdt>")
     repeating = (f'<w:sdt><w:sdtPr><w:alias w:val="{escape(section.label)}"/>'
                  f'<w:tag w:val="{section.name}"/><w15:repeatingSection/></w:sdtPr><w:sdtContent>'
-                 + loop_row(f"{{%tr for row in rows['{section.name}'] %}}")
-                 + item + loop_row("{%tr endfor %}") + "</w:sdtContent></w:sdt>")
+                 + _control_row(f"{{%tr for row in rows['{section.name}'] %}}")
+                 + item + _control_row("{%tr endfor %}") + "</w:sdtContent></w:sdt>")
     return _tbl_open(widths) + header + repeating + "</w:tbl>"
 
 
@@ -121,7 +128,7 @@ def _guidance(form) -> str:
 def _body_xml(form) -> list[str]:
     """The body as a list of XML chunks; the network map's picture goes after "map"."""
     chunks = [_p(form.title, "Title"), _p(form.intro, "FormHelp")]
-    for section in sections(form.id):
+    for section in all_sections(form.id):
         chunks.append(_p(section.label, "Heading2", keep_next=True))
         if section.help:
             chunks.append(_p(section.help, "FormHelp", keep_next=True))

@@ -80,4 +80,10 @@ def _sections(form_id: str, with_cpr: bool) -> tuple[Section, ...]:
 
 
 def sections(form_id: str) -> tuple[Section, ...]:
+    """The sections as documents show them with this municipality's settings."""
     return _sections(form_id, cpr_enabled())
+
+
+def all_sections(form_id: str) -> tuple[Section, ...]:
+    """Every field, including those a setting may hide (for building templates)."""
+    return _sections(form_id, True)

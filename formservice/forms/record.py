@@ -12,6 +12,7 @@ from marshmallow import ValidationError
 
 from . import fields as f
 from . import get_form
+from .layout import cpr_enabled
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,11 @@ def load_data(form_id: str, data) -> tuple[dict | None, list[Finding]]:
     except ValidationError as exc:
         return None, [error("shape.invalid", path, message)
                       for path, message in _flatten(exc.messages)]
-    return schema.dump(loaded), []
+    canonical = schema.dump(loaded)
+    if canonical.get("child", {}).get("cpr") is not None and not cpr_enabled():
+        return None, [error("shape.cpr_disabled", "child.cpr",
+                            "CPR-nummer er ikke slået til i denne kommune. Brug fødselsdatoen.")]
+    return canonical, []
 
 
 def required_findings(form_id: str, data: dict) -> list[Finding]:

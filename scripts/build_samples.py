@@ -1,0 +1,23 @@
+"""Write samples/<form>.docx: each sample record as the Word form a person returns.
+
+The values sit in the content controls exactly as if typed there (placeholders gone);
+tests/test_samples_documents.py proves each document reads back to samples/<form>.json.
+"""
+import json
+from pathlib import Path
+
+from formservice.documents.word_render import render_docx
+from formservice.forms import FORMS
+from formservice.forms.record import load_data
+
+ROOT = Path(__file__).resolve().parents[1]
+
+if __name__ == "__main__":
+    for form_id in FORMS:
+        data = json.loads((ROOT / "samples" / f"{form_id}.json").read_text("utf-8"))
+        canonical, findings = load_data(form_id, data)
+        if findings:
+            raise SystemExit(f"samples/{form_id}.json: {findings}")
+        (ROOT / "samples" / f"{form_id}.docx").write_bytes(
+            render_docx(form_id, canonical, "Holbæk Kommune"))
+        print(f"samples/{form_id}.docx")

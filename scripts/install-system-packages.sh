@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the tests need: LibreOffice Writer 25.2 from bookworm-backports (7.4 drops
+# content-control tags when it saves a .docx), DejaVu fonts, poppler's pdftotext/pdftoppm.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SOURCES'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+fi
+apt-get update -q
+apt-get install -y -q --no-install-recommends -t bookworm-backports libreoffice-writer-nogui
+apt-get install -y -q --no-install-recommends fonts-dejavu-core poppler-utils
