@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 
 from ..forms import FORMS, fields as kinds
 from ..forms.layout import Section, sections
@@ -195,12 +196,18 @@ def _read_value(spec, cell: _Cell):
     if spec.kind == kinds.INTEGER:
         return int(stripped) if _INTEGER.match(stripped) else stripped
     if spec.kind == kinds.CHOICE:
-        wanted = _normal(stripped)
-        for value, label in spec.options:
-            if wanted in (_normal(label), _normal(str(value))):
-                return value
-        return stripped
+        return _choices(spec).get(_normal(stripped), stripped)
     raise AssertionError(spec.kind)
+
+
+@lru_cache(maxsize=None)
+def _choices(spec) -> dict:
+    """A choice's value by its Danish label or its code, as a person may have typed either."""
+    found = {}
+    for value, label in spec.options:
+        found[_normal(str(value))] = value
+        found[_normal(label)] = value
+    return found
 
 
 def _read_date(text: str):
