@@ -9,9 +9,7 @@ paragraph by paragraph, so text typed beside a control, or as several paragraphs
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
-from functools import lru_cache
 
 from ..forms import FORMS, fields as kinds
 from ..forms.layout import Section, sections
@@ -19,6 +17,8 @@ from ..forms.record import Finding, make_record, warning
 from .docx_package import DocxPackage
 from .errors import DocumentError
 from .word_template import FOOTER_MARK, PROP_FORM, PROP_VERSION
+from .values import normal_label as _normal
+from .values import read_choice, read_date
 from .word_xml import CHECKED, PLACEHOLDER_STYLE, W14_NS, W_NS
 
 W = "{%s}" % W_NS
@@ -31,12 +31,6 @@ RUN_STYLE, TABS = W + "rStyle", W + "tabs"
 CHECKBOX = W14 + "checkbox"
 CHECKED_STATE = W14 + "checked"
 TICKS = {CHECKED, "\u2611", "\u2713", "\u2714", "x", "X"}
-MONTHS = {name: number for number, name in enumerate(
-    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-     "oktober", "november", "december"), start=1)}
-_NUMERIC_DATE = re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _FOOTER_ID = re.compile(FOOTER_MARK + r" (\w+) version (\d+)")
 LABEL_READ = ("word.read_by_label",
@@ -174,10 +168,6 @@ def paragraph_text(paragraph) -> str:
     return "".join(text for text in paragraph.itertext(T))
 
 
-def _normal(label: str) -> str:
-    return " ".join(label.split()).casefold()
-
-
 def _read_value(spec, cell: _Cell):
     if spec.kind == kinds.BOOL:
         if cell.checked is not None:
@@ -192,43 +182,14 @@ def _read_value(spec, cell: _Cell):
     if spec.kind == kinds.TIME:
         return stripped
     if spec.kind == kinds.DATE:
-        return _read_date(stripped)
+        return read_date(stripped)
     if spec.kind == kinds.INTEGER:
         return int(stripped) if _INTEGER.match(stripped) else stripped
     if spec.kind == kinds.CHOICE:
-        return _choices(spec).get(_normal(stripped), stripped)
+        return read_choice(spec, stripped)
     raise AssertionError(spec.kind)
 
 
-@lru_cache(maxsize=None)
-def _choices(spec) -> dict:
-    """A choice's value by its Danish label or its code, as a person may have typed either."""
-    found = {}
-    for value, label in spec.options:
-        found[_normal(str(value))] = value
-        found[_normal(label)] = value
-    return found
-
-
-def _read_date(text: str):
-    """ISO for a date Danish users write (30-11-2026, 30.11.2026, 30. november 2026);
-    anything else is kept as written so validation can name it."""
-    for pattern, order in ((_NUMERIC_DATE, "dmy"), (_ISO_DATE, "ymd")):
-        match = pattern.match(text)
-        if match:
-            parts = dict(zip(order, map(int, match.groups())))
-            try:
-                return dt.date(parts["y"], parts["m"], parts["d"]).isoformat()
-            except ValueError:
-                return text
-    match = _WORD_DATE.match(text.casefold())
-    if match and match.group(2) in MONTHS:
-        try:
-            return dt.date(int(match.group(3)), MONTHS[match.group(2)],
-                           int(match.group(1))).isoformat()
-        except ValueError:
-            return text
-    return text
 
 
 def _empty_value(spec):

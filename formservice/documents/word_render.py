@@ -18,7 +18,6 @@ from pathlib import Path
 
 import jinja2
 from docxtpl import DocxTemplate
-from markupsafe import escape
 
 from ..forms import get_form
 from ..forms import fields as kinds

@@ -13,7 +13,6 @@ import zipfile
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import Part
 from docx.shared import Cm, Pt, RGBColor

@@ -1,0 +1,54 @@
+"""Reading typed values back from what a person wrote in a form's field."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+MONTHS = {name: number for number, name in enumerate(
+    ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+     "oktober", "november", "december"), start=1)}
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
+
+
+def normal_label(label: str) -> str:
+    return " ".join(label.split()).casefold()
+
+
+def read_date(text: str):
+    """ISO for a date Danish users write (30-11-2026, 30.11.2026, 30. november 2026);
+    anything else is kept as written so validation can name it."""
+    for pattern, order in ((_NUMERIC_DATE, "dmy"), (_ISO_DATE, "ymd")):
+        match = pattern.match(text)
+        if match:
+            parts = dict(zip(order, map(int, match.groups())))
+            try:
+                return dt.date(parts["y"], parts["m"], parts["d"]).isoformat()
+            except ValueError:
+                return text
+    match = _WORD_DATE.match(text.casefold())
+    if match and match.group(2) in MONTHS:
+        try:
+            return dt.date(int(match.group(3)), MONTHS[match.group(2)],
+                           int(match.group(1))).isoformat()
+        except ValueError:
+            return text
+    return text
+
+
+
+def read_choice(spec, text: str):
+    """A choice's value from its Danish label or its code; anything else as written."""
+    return _choices(spec).get(normal_label(text), text)
+
+
+@lru_cache(maxsize=None)
+def _choices(spec) -> dict:
+    """A choice's value by its Danish label or its code, as a person may have typed either."""
+    found = {}
+    for value, label in spec.options:
+        found[normal_label(str(value))] = value
+        found[normal_label(label)] = value
+    return found
