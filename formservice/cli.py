@@ -78,8 +78,6 @@ def _format_of(output: str) -> str:
     suffix = Path(output).suffix.lower().lstrip(".")
     if suffix not in (records.DOCX, records.PDF):
         raise UsageError(f"{output}: ukendt filtype; brug .docx eller .pdf.")
-    if suffix == records.PDF:
-        raise UsageError("PDF-udgaven af formularerne er endnu ikke bygget; brug .docx.")
     return suffix
 
 
@@ -89,12 +87,14 @@ def cmd_render(args) -> int:
     if args.blank == bool(args.data):
         raise UsageError("Angiv enten en datafil eller --blank.")
     data = {} if args.blank else _read_data(args.form, args.data)
-    document, checked = records.render(args.form, data, fmt)
+    if args.flatten and fmt != records.PDF:
+        raise UsageError("--flatten gælder kun PDF (-o ….pdf).")
+    document, checked = records.render(args.form, data, fmt, flatten=args.flatten)
     if checked.data is None:
         _print_json(_findings(checked))
         return 1
     _write(args.output, document)
-    if not args.blank and checked.findings:
+    if checked.findings and not args.blank:
         json.dump(_findings(checked), sys.stderr, ensure_ascii=False, indent=2)
         sys.stderr.write("\n")
     return 0
@@ -130,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("data", nargs="?")
     render.add_argument("--blank", action="store_true", help="den tomme formular")
     render.add_argument("-o", "--output", required=True)
+    render.add_argument("--flatten", action="store_true",
+                        help="PDF uden formularfelter, med værdierne trykt på siden")
     render.set_defaults(run=cmd_render)
     parse = commands.add_parser("parse", help="læs en udfyldt formular")
     parse.add_argument("file")
