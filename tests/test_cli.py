@@ -115,3 +115,31 @@ def test_installed_console_script_runs(tmp_path):
     result = subprocess.run([sys.executable, "-m", "formservice.cli", "parse", str(tmp_path / "x")],
                             capture_output=True, text=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_pdf_render_parse_and_flatten(tmp_path, capsys):
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"child": {"name": "Şeyma Ødegård\n{{ x }}"}}), "utf-8")
+    code, _, _ = run(capsys, "render", "consent", str(data), "-o", str(tmp_path / "c.pdf"))
+    assert code == 0
+    code, out, _ = run(capsys, "parse", str(tmp_path / "c.pdf"))
+    assert code == 0 and json.loads(out)["data"]["child"]["name"] == "Şeyma Ødegård\n{{ x }}"
+    code, _, _ = run(capsys, "render", "consent", str(data), "-o", str(tmp_path / "f.pdf"),
+                     "--flatten")
+    assert code == 0
+    text = subprocess.run(["pdftotext", str(tmp_path / "f.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert "Şeyma Ødegård" in text
+    code, _, err = run(capsys, "parse", str(tmp_path / "f.pdf"))
+    assert code == 2 and "ingen formularfelter" in err
+
+
+def test_flatten_needs_pdf(tmp_path, capsys):
+    code, _, err = run(capsys, "render", "consent", "--blank", "--flatten", "-o",
+                       str(tmp_path / "x.docx"))
+    assert code == 2 and "PDF" in err
+
+
+def test_blank_pdf(tmp_path, capsys):
+    code, _, _ = run(capsys, "render", "first_meeting", "--blank", "-o", str(tmp_path / "b.pdf"))
+    assert code == 0 and (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF-")
