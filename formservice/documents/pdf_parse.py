@@ -3,17 +3,16 @@
 Values are read from the fields' /V, whatever wrote them: our own fill, pdftk, a browser's
 viewer, or a reader that writes only /V and no appearance. Check boxes count as ticked
 for any "on" state name. The file is not trusted: encrypted files, files with JavaScript,
-damaged files and PDFs without our form get a clear Danish reason, and nothing in the
-file is ever run.
+damaged files (no repair is attempted: a repaired file could silently lose values) and
+PDFs without our form get a clear Danish reason, and nothing in the file is ever run.
+The file is read with qpdf (pikepdf), which resolves a form's few hundred objects about
+ten times faster than a pure-Python reader.
 """
 from __future__ import annotations
 
 import io
-import logging
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+import pikepdf
 
 from ..forms import FORMS
 from ..forms import fields as kinds
@@ -24,34 +23,40 @@ from .pdf_template import PROP_FORM, PROP_VERSION
 from .values import read_choice, read_date
 
 MAX_FIELDS = 5000
-_JS_KEYS = ("/JS", "/JavaScript")
+MAX_DEPTH = 10
+_ACTION_KEYS = ("/A", "/AA", "/OpenAction")
 
 
 def parse_pdf(data: bytes) -> tuple[dict, list[Finding]]:
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if not data.startswith(b"%PDF-"):
+        raise DocumentError("Filen er ikke en PDF.")
     try:
-        return _parse(data)
+        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
+    except pikepdf.PasswordError as exc:
+        raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
+                            "uden beskyttelse, og prøv igen.") from exc
+    except (pikepdf.PdfError, ValueError, OSError) as exc:
+        raise DocumentError("PDF'en er beskadiget og kan ikke læses.") from exc
+    try:
+        with pdf:
+            return _parse(pdf)
     except DocumentError:
         raise
-    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError) as exc:
+    except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+            RecursionError) as exc:
         raise DocumentError("PDF'en er beskadiget og kan ikke læses.") from exc
 
 
-def _parse(data: bytes):
-    if not data.startswith(b"%PDF-"):
-        raise DocumentError("Filen er ikke en PDF.")
-    reader = PdfReader(io.BytesIO(data), strict=False)
-    if reader.is_encrypted:
+def _parse(pdf):
+    if pdf.is_encrypted:
         raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
                             "uden beskyttelse, og prøv igen.")
-    root = reader.trailer["/Root"]
+    root = pdf.Root
     if _has_javascript(root):
-        raise DocumentError("PDF'en indeholder JavaScript og bliver derfor ikke læst. Udfyld "
-                            "en ny formular fra tjenesten.")
-    info = reader.trailer.get("/Info")
-    info = info.get_object() if info is not None else {}
-    form_id, version = info.get(PROP_FORM), info.get(PROP_VERSION)
+        raise DocumentError(_JAVASCRIPT)
+    info = pdf.trailer.get("/Info")
+    form_id = info.get(PROP_FORM) if info is not None else None
+    version = info.get(PROP_VERSION) if info is not None else None
     if form_id is None:
         raise DocumentError("PDF'en er ikke en formular fra formservice: den har intet "
                             "formular-id. Hent formularen fra tjenesten og udfyld den.")
@@ -62,93 +67,84 @@ def _parse(data: bytes):
         raise DocumentError(f"PDF'en er version {version} af formularen '{form_id}'; "
                             f"tjenesten læser version {form.version}. Hent en ny formular.")
     acroform = root.get("/AcroForm")
-    fields = acroform.get_object().get("/Fields") if acroform is not None else None
+    fields = acroform.get("/Fields") if acroform is not None else None
     if not fields:
         raise DocumentError("PDF'en har ingen formularfelter (den kan være gemt som "
                             "\"udskrevet\"/fladgjort). Udfyld den udfyldelige formular.")
-    values = {}
-    for name, field in _terminal_fields(fields):
-        values[name] = field
-    return _Reader(form.id).read(values)
+    found: dict[str, dict] = {}
+    _collect(fields, "", {}, found, set(), 0)
+    return _Reader(form.id).read(found)
+
+
+_JAVASCRIPT = ("PDF'en indeholder JavaScript og bliver derfor ikke læst. Udfyld en ny "
+               "formular fra tjenesten.")
 
 
 def _has_javascript(root) -> bool:
     names = root.get("/Names")
-    if names is not None and "/JavaScript" in names.get_object():
+    if names is not None and "/JavaScript" in names:
         return True
-    for holder in (root.get("/OpenAction"), root.get("/AA")):
-        if holder is not None and _mentions_js(holder.get_object()):
-            return True
-    acroform = root.get("/AcroForm")
-    if acroform is not None:
-        for _, field in _terminal_fields(acroform.get_object().get("/Fields") or []):
-            if "/AA" in field or _mentions_js(field.get("/A")):
-                return True
-    return False
+    return any(_is_script(root.get(key)) for key in _ACTION_KEYS)
 
 
-def _mentions_js(action) -> bool:
-    if action is None:
+def _is_script(action, depth=0) -> bool:
+    """An action, or a dictionary of actions, that runs JavaScript anywhere in its chain."""
+    if action is None or depth > MAX_DEPTH:
         return False
-    action = action.get_object()
-    if isinstance(action, DictionaryObject):
-        if action.get("/S") == "/JavaScript" or any(key in action for key in _JS_KEYS):
-            return True
-        return any(_mentions_js(value) for key, value in action.items() if key in ("/Next", "/D", "/O", "/C", "/K", "/F", "/V"))
-    if isinstance(action, ArrayObject):
-        return any(_mentions_js(item) for item in action)
-    return False
+    if isinstance(action, pikepdf.Array):
+        return any(_is_script(item, depth + 1) for item in action)
+    if not isinstance(action, pikepdf.Dictionary):
+        return False
+    if action.get("/S") == "/JavaScript" or "/JS" in action:
+        return True
+    return any(_is_script(value, depth + 1) for key, value in action.items()
+               if isinstance(value, (pikepdf.Dictionary, pikepdf.Array)) and key != "/Parent"
+               and key != "/P")
 
 
-def _terminal_fields(fields, prefix="", depth=0, seen=None):
-    """(full name, merged field dictionary) of every terminal field, inherited keys included."""
-    seen = set() if seen is None else seen
-    if depth > 10:
+def _collect(fields, prefix, inherited, found, seen, depth):
+    """Every terminal field by full name, with /FT, /V, /AS inherited from its parents."""
+    if depth > MAX_DEPTH:
         raise DocumentError("PDF'ens felter er indlejret for dybt til at være en formular.")
-    for reference in fields:
-        key = reference.idnum if isinstance(reference, IndirectObject) else id(reference)
-        if key in seen:
+    for field in fields:
+        if not isinstance(field, pikepdf.Dictionary):
             continue
-        seen.add(key)
+        key = field.objgen
+        if key != (0, 0):
+            if key in seen:
+                continue
+            seen.add(key)
         if len(seen) > MAX_FIELDS:
             raise DocumentError("PDF'en har for mange felter til at være en formular.")
-        field = reference.get_object()
-        if not isinstance(field, DictionaryObject):
-            continue
+        if ("/A" in field or "/AA" in field) and (
+                _is_script(field.get("/A")) or _is_script(field.get("/AA"))):
+            raise DocumentError(_JAVASCRIPT)
+        own = dict(inherited)
+        for name in ("/FT", "/V", "/AS"):
+            value = field.get(name)
+            if value is not None:
+                own[name] = value
         partial = field.get("/T")
         name = prefix if partial is None else (f"{prefix}.{partial}" if prefix else str(partial))
-        kids = [kid for kid in field.get("/Kids", []) if "/T" in kid.get_object()]
-        if kids:
-            yield from _terminal_fields(kids, name, depth + 1, seen)
-        else:
-            yield name, _inherited(field)
-
-
-def _inherited(field) -> dict:
-    merged = {}
-    node, depth = field, 0
-    while node is not None and depth < 12:
-        for key in ("/FT", "/V", "/Ff", "/Opt", "/AS", "/A", "/AA"):
-            if key not in merged and key in node:
-                merged[key] = node[key]
-        if "/AS" not in merged and "/Kids" in node:  # a check box whose widget is a kid
-            for kid in node["/Kids"]:
-                if "/AS" in kid.get_object():
-                    merged["/AS"] = kid.get_object()["/AS"]
-        parent = node.get("/Parent")
-        node = parent.get_object() if parent is not None else None
-        depth += 1
-    return merged
+        terminal = True
+        for kid in field.get("/Kids") or ():
+            if "/T" in kid:  # a field below this one
+                terminal = False
+                _collect((kid,), name, own, found, seen, depth + 1)
+            elif "/AS" not in own and "/AS" in kid:  # this field's widget, a check box state
+                own["/AS"] = kid.AS
+        if terminal:
+            found[name] = own
 
 
 def _text(value) -> str | None:
     if value is None:
         return None
-    if isinstance(value, ArrayObject):  # a multi-select list: not ours, read its first
-        value = value[0] if value else None
-        if value is None:
+    if isinstance(value, pikepdf.Array):  # a multi-select list: not ours, read its first
+        if len(value) == 0:
             return None
-    text = str(value)[1:] if isinstance(value, NameObject) else str(value)
+        value = value[0]
+    text = str(value)[1:] if isinstance(value, pikepdf.Name) else str(value)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
