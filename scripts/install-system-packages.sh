@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: LibreOffice Writer 25.2 from bookworm-backports (7.4 drops
-# content-control tags when it saves a .docx), DejaVu fonts, poppler's pdftotext/pdftoppm.
+# content-control tags when it saves a .docx), DejaVu fonts, poppler (pdftotext, pdftoppm)
+# and pdftk, which the PDF tests use as an independent form filler.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -14,4 +15,4 @@ SOURCES
 fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends -t bookworm-backports libreoffice-writer-nogui
-apt-get install -y -q --no-install-recommends fonts-dejavu-core poppler-utils
+apt-get install -y -q --no-install-recommends fonts-dejavu-core poppler-utils pdftk-java

@@ -10,7 +10,6 @@ one appended zip entry (two for the network map, whose picture changes too).
 from __future__ import annotations
 
 import io
-import os
 import threading
 import zipfile
 from functools import lru_cache
@@ -115,16 +114,11 @@ def _load(form_id: str, municipality: str, with_cpr: bool) -> WordTemplate:
     return WordTemplate(form_id, path.read_bytes(), municipality)
 
 
-def word_template(form_id: str, municipality: str | None = None) -> WordTemplate:
+def word_template(form_id: str, municipality: str) -> WordTemplate:
     """The compiled template of a form, loaded once per process and municipality."""
-    municipality = municipality or default_municipality()
     with _lock:
         return _load(form_id, municipality, cpr_enabled())
 
 
-def default_municipality() -> str:
-    return os.environ.get("FORMSERVICE_MUNICIPALITY", "Kommunen")
-
-
-def render_docx(form_id: str, data: dict, municipality: str | None = None) -> bytes:
+def render_docx(form_id: str, data: dict, municipality: str = "Kommunen") -> bytes:
     return word_template(form_id, municipality).render(data)
