@@ -105,20 +105,29 @@ def test_a_reader_that_writes_only_values_and_odd_checkbox_states():
     assert load_data("first_meeting", record["data"])[0] == data
 
 
-def _page_image(pdf: bytes, tmp_path, name) -> Image.Image:
-    pdftoppm = _tool("pdftoppm")
+def _page_image(renderer, pdf: bytes, tmp_path, name) -> Image.Image:
+    """Page 1 at 72 dpi as poppler (pdftoppm) or MuPDF (mutool) draws it."""
     (tmp_path / f"{name}.pdf").write_bytes(pdf)
-    subprocess.run([pdftoppm, "-r", "72", "-f", "1", "-l", "1", "-png",
-                    str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True, timeout=60)
-    return Image.open(next(tmp_path.glob(f"{name}-*1.png"))).convert("L")
+    if renderer == "poppler":
+        subprocess.run([_tool("pdftoppm"), "-r", "72", "-f", "1", "-l", "1", "-png",
+                        str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True, timeout=60)
+        image = next(tmp_path.glob(f"{name}-*1.png"))
+    else:
+        image = tmp_path / f"{name}.png"
+        subprocess.run([_tool("mutool"), "draw", "-q", "-r", "72", "-o", str(image),
+                        str(tmp_path / f"{name}.pdf"), "1"], check=True, timeout=60,
+                       capture_output=True)
+    return Image.open(image).convert("L")
 
 
-def test_values_are_drawn_in_every_filled_field(tmp_path):
+@pytest.mark.parametrize("renderer", ["poppler", "mupdf"])
+def test_values_are_drawn_in_every_filled_field(tmp_path, renderer):
     data = _expected()
     filled, findings = render_pdf("first_meeting", data, "Holbæk Kommune")
     assert findings == []
     blank, _ = render_pdf("first_meeting", load_data("first_meeting", {})[0], "Holbæk Kommune")
-    before, after = _page_image(blank, tmp_path, "blank"), _page_image(filled, tmp_path, "filled")
+    before = _page_image(renderer, blank, tmp_path, "blank")
+    after = _page_image(renderer, filled, tmp_path, "filled")
     diff = ImageChops.difference(before, after)
     page_one = PdfReader(io.BytesIO(filled)).pages[0]
     height = float(page_one.mediabox.height)
