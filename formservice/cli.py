@@ -116,6 +116,62 @@ def cmd_parse(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    import waitress
+
+    from .app import create_app
+    app = create_app()
+    print(f"formservice kører på http://{args.host}:{args.port}/ (database: "
+          f"{app.config['DATABASE_URL'].split('@')[-1]})", file=sys.stderr)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
+                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"], ident="formservice")
+    return 0
+
+
+def _password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+    first = getpass.getpass("Adgangskode: ")
+    if getpass.getpass("Gentag adgangskode: ") != first:
+        raise UsageError("Adgangskoderne er ikke ens.")
+    return first
+
+
+def cmd_users_create(args) -> int:
+    from .app import create_app
+    from .auth.accounts import AccountError, create_user
+    from .storage import db
+    app = create_app()
+    with app.app_context():
+        try:
+            user = create_user(db.session(), args.username, args.name or args.username, args.role,
+                               _password(args), args.institution or [])
+        except AccountError as exc:
+            raise UsageError(str(exc)) from None
+        db.session().commit()
+        print(f"Bruger '{user.username}' ({user.role}) oprettet.")
+    return 0
+
+
+def cmd_users_token(args) -> int:
+    from sqlalchemy import select
+
+    from .app import create_app
+    from .auth.accounts import create_token
+    from .storage import db
+    from .storage.models import User
+    app = create_app()
+    with app.app_context():
+        user = db.session().scalar(select(User).where(User.username == args.username))
+        if user is None:
+            raise UsageError(f"Brugeren '{args.username}' findes ikke.")
+        token = create_token(db.session(), user, args.name)
+        db.session().commit()
+        print(token)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="formservice",
                                      description="Formularer til udviklings- og netværksmøder.")
@@ -136,6 +192,25 @@ def build_parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="læs en udfyldt formular")
     parse.add_argument("file")
     parse.set_defaults(run=cmd_parse)
+    serve = commands.add_parser("serve", help="kør tjenesten (SQLite og ingen kø som standard)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(run=cmd_serve)
+    users = commands.add_parser("users", help="brugere").add_subparsers(dest="users", required=True)
+    create = users.add_parser("create", help="opret en bruger")
+    create.add_argument("username")
+    create.add_argument("--name", help="fulde navn")
+    create.add_argument("--role", required=True, choices=("staff", "caseworker", "admin"))
+    create.add_argument("--institution", action="append",
+                        help="institution (kan gentages); oprettes hvis den ikke findes")
+    create.add_argument("--password-stdin", action="store_true",
+                        help="læs adgangskoden fra standard input")
+    create.set_defaults(run=cmd_users_create)
+    token = users.add_parser("token", help="nyt personligt API-token til en bruger")
+    token.add_argument("username")
+    token.add_argument("--name", default="cli")
+    token.set_defaults(run=cmd_users_token)
     return parser
 
 

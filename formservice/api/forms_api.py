@@ -1,0 +1,152 @@
+"""The forms: list, schema and labels, blank template, validate, render, parse."""
+from __future__ import annotations
+
+import json
+
+from flask import current_app, request, send_file
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from .. import records
+from ..auth.access import current_user
+from ..documents.errors import DocumentError
+from ..errors import fail
+from ..forms import FORMS, UnknownForm, get_form
+from ..forms.jsonschema import form_json_schema
+from ..forms.layout import sections
+from . import schemas
+
+blp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Formularerne")
+MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         "pdf": "application/pdf"}
+
+
+def _form(form_id):
+    try:
+        return get_form(form_id)
+    except UnknownForm as exc:
+        fail(404, str(exc))
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 4xx that says what is wrong with it."""
+    if not request.is_json:
+        fail(415, "Send data som JSON (Content-Type: application/json).")
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(400, f"Ugyldig JSON: {exc}.")
+    if not isinstance(body, dict):
+        fail(422, "Formularens data skal være et JSON-objekt.")
+    return body
+
+
+def document_response(content: bytes, fmt: str, name: str):
+    from io import BytesIO
+    return send_file(BytesIO(content), mimetype=MEDIA[fmt], as_attachment=True,
+                     download_name=f"{name}.{fmt}")
+
+
+def labels(form_id: str) -> dict:
+    return {f"{section.name}.{spec.name}" if not section.is_group else
+            f"{section.name}.*.{spec.name}": spec.label
+            for section in sections(form_id) for spec in section.fields}
+
+
+@blp.route("/forms")
+class Forms(MethodView):
+    @blp.response(200, schemas.FormSummary(many=True))
+    def get(self):
+        """The forms, with versions and titles"""
+        current_user()
+        return [{"id": f.id, "version": f.version, "title": f.title} for f in FORMS.values()]
+
+
+@blp.route("/forms/<form_id>")
+class Form(MethodView):
+    @blp.response(200, schemas.FormDetail)
+    def get(self, form_id):
+        """A form's JSON Schema and the Danish label of every field"""
+        current_user()
+        form = _form(form_id)
+        return {"id": form.id, "version": form.version, "title": form.title,
+                "schema": form_json_schema(form.id), "labels": labels(form.id)}
+
+
+@blp.route("/forms/<form_id>/template")
+class Template(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, content_type="application/octet-stream")
+    def get(self, query, form_id):
+        """The blank template, ready to fill in by hand"""
+        current_user()
+        form = _form(form_id)
+        content = records.render_blank(form.id, query["format"],
+                                       municipality=current_app.config["MUNICIPALITY"])
+        return document_response(content, query["format"], f"{form.id}-blank")
+
+
+@blp.route("/forms/<form_id>/validate")
+class Validate(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [{"$ref": f"#/components/schemas/form_{f}"} for f in FORMS]}}}})
+    @blp.response(200, schemas.Findings)
+    def post(self, form_id):
+        """Findings (errors and warnings) for a form's data"""
+        current_user()
+        form = _form(form_id)
+        checked = records.validate(form.id, json_body())
+        return {"findings": [f.as_dict() for f in checked.findings], "ok": checked.ok}
+
+
+@blp.route("/forms/<form_id>/render")
+class Render(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": {
+        "oneOf": [{"$ref": f"#/components/schemas/form_{f}"} for f in FORMS]}}}})
+    @blp.response(200, content_type="application/octet-stream")
+    def post(self, query, form_id):
+        """The form pre-filled with the data (Word or PDF; PDF optionally flattened)"""
+        current_user()
+        form = _form(form_id)
+        if query["flatten"] and query["format"] != "pdf":
+            fail(422, "flatten=true gælder kun format=pdf.")
+        content, checked = records.render(form.id, json_body(), query["format"],
+                                          municipality=current_app.config["MUNICIPALITY"],
+                                          flatten=query["flatten"])
+        if checked.data is None:
+            fail(422, "Data passer ikke til formularen.",
+                 [{"path": f.path, "message": f.message} for f in checked.findings])
+        return document_response(content, query["format"], form.id)
+
+
+def uploaded_file() -> bytes:
+    """The multipart field `file`, within the upload limit."""
+    if not request.content_type or not request.content_type.startswith("multipart/form-data"):
+        fail(415, "Send filen som multipart/form-data i feltet 'file'.")
+    file = request.files.get("file")
+    if file is None:
+        fail(422, "Der er ingen fil i feltet 'file'.")
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    content = file.stream.read(limit + 1)
+    if len(content) > limit:
+        fail(413, f"Filen er for stor (højst {limit // (1024 * 1024)} MB).")
+    if not content:
+        fail(422, "Filen er tom.")
+    return content
+
+
+@blp.route("/parse")
+class Parse(MethodView):
+    @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}})
+    @blp.response(200, schemas.Parsed)
+    def post(self):
+        """Read a filled form (Word or PDF): the record and its findings. Nothing is stored."""
+        current_user()
+        content = uploaded_file()
+        try:
+            record, findings = records.parse(content)
+        except DocumentError as exc:
+            fail(422, str(exc))
+        return {**record, "findings": [f.as_dict() for f in findings]}

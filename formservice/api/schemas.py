@@ -1,0 +1,174 @@
+"""Request and response shapes of the JSON API (and so its OpenAPI document)."""
+
+from marshmallow import Schema, fields, validate
+
+
+
+class Finding(Schema):
+    code = fields.String()
+    severity = fields.String(metadata={"enum": ["error", "warning"]})
+    path = fields.String(metadata={"description": "the field's path in the record, e.g. actions.2.deadline"})
+    message = fields.String(metadata={"description": "in Danish"})
+
+
+class FormSummary(Schema):
+    id = fields.String()
+    version = fields.Integer()
+    title = fields.String()
+
+
+class FormDetail(FormSummary):
+    schema = fields.Dict(metadata={"description": "JSON Schema of the form's data"})
+    labels = fields.Dict(metadata={"description": "Danish label of every field, by path"})
+
+
+class FormatQuery(Schema):
+    format = fields.String(load_default="docx", validate=validate.OneOf(
+        ["docx", "pdf"], error="Formatet skal være docx eller pdf."))
+    flatten = fields.Boolean(load_default=False, metadata={"description": "PDF without fields"})
+
+
+class Parsed(Schema):
+    form = fields.String()
+    version = fields.Integer()
+    data = fields.Dict()
+    findings = fields.List(fields.Nested(Finding))
+
+
+class Findings(Schema):
+    findings = fields.List(fields.Nested(Finding))
+    ok = fields.Boolean(metadata={"description": "no error findings"})
+
+
+class CaseIn(Schema):
+    institution_id = fields.Integer(required=True)
+    child_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    child_birth_date = fields.Date(allow_none=True)
+    group_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    caseworker_id = fields.Integer(allow_none=True)
+
+
+class CasePatch(Schema):
+    child_name = fields.String(validate=validate.Length(min=1, max=200))
+    child_birth_date = fields.Date(allow_none=True)
+    group_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    caseworker_id = fields.Integer(allow_none=True)
+    status = fields.String(validate=validate.OneOf(["open", "closed"]))
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    institution_id = fields.Integer()
+    institution = fields.Function(lambda case: case.institution.name)
+    child_name = fields.String()
+    child_birth_date = fields.Date(allow_none=True)
+    group_name = fields.String(allow_none=True)
+    caseworker_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
+class RecordOut(Schema):
+    id = fields.Integer()
+    subject = fields.String()
+    subject_id = fields.Integer()
+    version = fields.Integer()
+    form = fields.String(attribute="form_id")
+    form_version = fields.Integer()
+    status = fields.String(metadata={"enum": ["draft", "final"]})
+    data = fields.Dict()
+    findings = fields.List(fields.Nested(Finding))
+    document_id = fields.Integer(allow_none=True)
+    created_by = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class Stored(Schema):
+    record = fields.Nested(RecordOut)
+    duplicate = fields.Boolean(metadata={"description": "the same document was uploaded before"})
+
+
+class RecordIn(Schema):
+    form = fields.String(required=True)
+    data = fields.Dict(required=True)
+
+
+class SubjectOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    kind = fields.String()
+    date = fields.Date(allow_none=True)
+    state = fields.String(allow_none=True, metadata={"description": "consents: valid, expired, revoked, refused"})
+    sequence = fields.Integer(allow_none=True)
+    form = fields.String(allow_none=True)
+    current = fields.Nested(RecordOut, allow_none=True)
+    versions = fields.List(fields.Nested(RecordOut))
+
+
+class ActionOut(Schema):
+    id = fields.Integer()
+    meeting_id = fields.Integer()
+    description = fields.String(allow_none=True)
+    goal = fields.String(allow_none=True)
+    responsible = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+    priority = fields.Integer(allow_none=True)
+    status = fields.String()
+    last_decision = fields.String(allow_none=True)
+
+
+class DocumentOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    direction = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+    form = fields.String(attribute="form_id", allow_none=True)
+    created_by = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class LoginIn(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1000),
+                             load_only=True)
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    full_name = fields.String()
+    role = fields.String()
+    institutions = fields.Function(lambda user: [{"id": i.id, "name": i.name} for i in user.institutions])
+
+
+class TokenIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class TokenOut(Schema):
+    token = fields.String(metadata={"description": "shown once; only its SHA-256 is kept"})
+    name = fields.String()
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    user_id = fields.Integer(allow_none=True)
+    username = fields.String(allow_none=True)
+    action = fields.String()
+    resource = fields.String()
+    resource_id = fields.String(allow_none=True)
+    case_id = fields.Integer(allow_none=True)
+    outcome = fields.String()
+    address = fields.String(allow_none=True)
+    detail = fields.Dict(allow_none=True)
+
+
+class AuditQuery(Schema):
+    case_id = fields.Integer()
+    user_id = fields.Integer()
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+    before_id = fields.Integer()

@@ -1,0 +1,59 @@
+"""The Flask application factory: create_app(config) wires settings, database, API, pages."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify, request
+
+from .config import load_config
+from .storage import db
+
+log = logging.getLogger("formservice")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask("formservice", instance_path=settings["INSTANCE_PATH"],
+                static_folder=str(Path(__file__).resolve().parent / "web" / "static"),
+                template_folder=str(Path(__file__).resolve().parent / "web" / "templates"))
+    app.config.update(settings)
+    db.init_app(app)
+    if app.config.get("AUTO_MIGRATE", True):
+        db.migrate(app.extensions["formservice.engine"])
+
+    from .api import init_app as init_api
+    from .api.accounts_api import check_csrf
+    from .auth.access import load_user
+    app.before_request(load_user)
+    app.before_request(check_csrf)
+    init_api(app)
+    from .web import init_app as init_web
+    init_web(app)
+
+    @app.get("/healthz")
+    def health():
+        return {"status": "ok"}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if not request.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        from werkzeug.exceptions import HTTPException
+        if isinstance(exc, HTTPException):
+            from .api import json_error
+            return json_error(exc)
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        response = jsonify({"status": 500, "errors": [], "message": (
+            "Der skete en fejl på serveren. Prøv igen; fortsætter fejlen, så kontakt support.")})
+        response.status_code = 500
+        return response
+
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, login, API tokens, and who may see which case."""

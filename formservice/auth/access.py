@@ -1,0 +1,72 @@
+"""Who is asking, and which cases they may see.
+
+A request is made by the user of its API token (Authorization: Bearer fs_...) or of its
+login session. Staff see the cases of their institutions; a caseworker sees the cases
+assigned to them (and those of institutions they belong to); an administrator manages
+accounts and reads the audit log, but sees no child's data by that role alone.
+"""
+from __future__ import annotations
+
+from flask import g, request, session as web_session
+from sqlalchemy import or_, select
+
+from .. import audit
+from ..errors import fail
+from ..storage import db
+from ..storage.models import Case, Membership, User
+from .accounts import ADMIN, password_mark, user_for_token
+
+
+def load_user() -> None:
+    """before_request: find the user behind the request, if any."""
+    g.user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        g.user = user_for_token(db.session(), header[len("Bearer "):].strip())
+        g.via_token = True
+        if g.user is None:
+            audit.record_now("login", "token", outcome="denied")
+        return
+    g.via_token = False
+    user_id = web_session.get("user_id")
+    if user_id is not None:
+        user = db.session().get(User, user_id)
+        if user is not None and user.active and web_session.get("pw") == password_mark(user):
+            g.user = user
+        else:
+            web_session.clear()
+
+
+def current_user() -> User:
+    if g.get("user") is None:
+        fail(401, "Du skal logge ind (eller bruge et API-token) for at se dette.")
+    return g.user
+
+
+def require_admin() -> User:
+    user = current_user()
+    if user.role != ADMIN:
+        audit.record_now("denied", "admin", outcome="denied")
+        fail(403, "Kun administratorer har adgang til dette.")
+    return user
+
+
+def visible_cases(user: User):
+    """A WHERE clause selecting the cases `user` may see."""
+    institution_ids = select(Membership.institution_id).where(Membership.user_id == user.id)
+    return or_(Case.institution_id.in_(institution_ids), Case.caseworker_id == user.id)
+
+
+def case_for(case_id: int) -> Case:
+    """The case if the current user may see it; otherwise 404, as if it did not exist,
+    so no one learns which cases exist at other institutions. Refusals are audited."""
+    user = current_user()
+    found = db.session().scalar(select(Case).where(Case.id == case_id, visible_cases(user)))
+    if found is None:
+        audit.record_now("denied", "case", str(case_id), outcome="denied")
+        fail(404, "Sagen findes ikke, eller du har ikke adgang til den.")
+    return found
+
+
+def may_create_case_at(user: User, institution_id: int) -> bool:
+    return any(inst.id == institution_id for inst in user.institutions)

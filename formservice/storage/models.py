@@ -1,0 +1,188 @@
+"""The database: institutions, users, cases and everything stored on a case.
+
+Records are kept as the canonical JSON of their form (forms/record.py) with every
+version; documents keep their original bytes and SHA-256. The audit log is append-only:
+the database itself refuses to change or delete a row (see the migration's triggers).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, func)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Institution(Base):
+    __tablename__ = "institutions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))  # staff | caseworker | admin
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    institutions: Mapped[list[Institution]] = relationship(secondary="memberships", lazy="selectin")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Case(Base):
+    """A child at an institution."""
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
+    child_name: Mapped[str] = mapped_column(String(200))
+    child_birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    group_name: Mapped[str | None] = mapped_column(String(200))
+    caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    institution: Mapped[Institution] = relationship(lazy="joined")
+
+
+class Document(Base):
+    """A file uploaded to or generated for a case: its original bytes, never changed."""
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("case_id", "sha256", "direction"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(10))  # uploaded | generated
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    form_id: Mapped[str | None] = mapped_column(String(40))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Meeting(Base):
+    """One meeting of a case's series; its record has a version per change."""
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("case_id", "sequence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)  # 1 = the first meeting
+    form_id: Mapped[str] = mapped_column(String(40))
+    meeting_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Record(Base):
+    """A version of a stored form record: a meeting's, a consent's or a network map's."""
+    __tablename__ = "records"
+    __table_args__ = (UniqueConstraint("subject", "subject_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(20))  # meeting | consent | network_map
+    subject_id: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    form_id: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    findings: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))  # draft | final
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Action(Base):
+    """An agreed action (indsats), followed across the meetings of a case."""
+    __tablename__ = "actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))  # agreed at
+    description: Mapped[str | None] = mapped_column(Text)
+    goal: Mapped[str | None] = mapped_column(Text)
+    responsible: Mapped[str | None] = mapped_column(String(200))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    priority: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | stopped
+    last_decision: Mapped[str | None] = mapped_column(String(10))  # continue | adjust | stop
+    decided_at_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+
+
+class Consent(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    revoked_on: Mapped[dt.date | None] = mapped_column(Date)
+    refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def state(self, today: dt.date) -> str:
+        if self.refused:
+            return "refused"
+        if self.revoked_on is not None and self.revoked_on <= today:
+            return "revoked"
+        if self.valid_until is not None and self.valid_until < today:
+            return "expired"
+        return "valid"
+
+
+class NetworkMap(Base):
+    __tablename__ = "network_maps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    map_date: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which case data, when and from where. Never changed, never deleted."""
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                            server_default=func.now(), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    username: Mapped[str | None] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))  # read | download | upload | change | create | denied | login ...
+    resource: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str | None] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    outcome: Mapped[str] = mapped_column(String(10))  # ok | denied | refused
+    address: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict | None] = mapped_column(JSON)
