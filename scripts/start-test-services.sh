@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Start the PostgreSQL server the tests run against (Debian's postgresql package), with a
+# role that may create the per-test databases. Prints the TEST_DATABASE_URL to export.
+set -euo pipefail
+version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if ! pg_lsclusters -h | grep -q "^${version} main"; then
+  pg_createcluster "$version" main >/dev/null
+fi
+pg_ctlcluster "$version" main start 2>/dev/null || true
+for _ in $(seq 1 30); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && break
+  sleep 1
+done
+su postgres -c "psql -q -v ON_ERROR_STOP=1" >/dev/null <<'SQL'
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'formservice_test') THEN
+    CREATE ROLE formservice_test LOGIN CREATEDB PASSWORD 'formservice_test';
+  END IF;
+END $$;
+SQL
+echo "postgresql+psycopg://formservice_test:formservice_test@127.0.0.1:5432/postgres"
