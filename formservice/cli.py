@@ -172,6 +172,55 @@ def cmd_users_token(args) -> int:
     return 0
 
 
+class ProgressBar:
+    """A progress bar on stderr: "[#####.....]  512/1000 dokumenter"."""
+
+    def __init__(self, stream=None, width=30):
+        self.stream, self.width, self.shown = stream or sys.stderr, width, -1
+
+    def __call__(self, done: int, total: int):
+        percent = 100 if total == 0 else done * 100 // total
+        if percent == self.shown and done != total:
+            return
+        self.shown = percent
+        filled = self.width * percent // 100
+        self.stream.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done:>6}/{total} "
+                          f"dokumenter ({percent} %)")
+        if done == total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def cmd_batch(args) -> int:
+    import datetime as dt
+
+    from .series.batch import PlanError
+    from .series.run import run_batch
+    plan = _read_bytes(args.plan)
+    target = Path(args.output)
+    temporary = target.with_name(target.name + ".part")
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    try:
+        with temporary.open("wb") as out:
+            reports = run_batch(plan, args.plan, out, today=today, progress=ProgressBar(),
+                                municipality=records.default_municipality())
+    except PlanError as exc:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(f"{args.plan}: {exc}") from None
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise UsageError(f"{args.output}: kan ikke skrive filen ({exc.strerror}).") from None
+    temporary.replace(target)
+    bad = [report for report in reports if not report.ok]
+    for report in bad:
+        name = f" ({report.child})" if report.child else ""
+        print(f"Række {report.entry}{name}: " + " ".join(report.problems), file=sys.stderr)
+    made = sum(len(report.jobs) for report in reports)
+    print(f"{made} dokumenter skrevet til {args.output}; {len(bad)} rækker kunne ikke bruges.",
+          file=sys.stderr)
+    return 1 if bad else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="formservice",
                                      description="Formularer til udviklings- og netværksmøder.")
@@ -192,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     parse = commands.add_parser("parse", help="læs en udfyldt formular")
     parse.add_argument("file")
     parse.set_defaults(run=cmd_parse)
+    batch = commands.add_parser("batch", help="lav mange formularer efter en plan (JSON eller CSV)")
+    batch.add_argument("plan")
+    batch.add_argument("-o", "--output", required=True, help="ZIP-filen")
+    batch.add_argument("--today", help=argparse.SUPPRESS)  # tests: the date "in the past" is judged by
+    batch.set_defaults(run=cmd_batch)
     serve = commands.add_parser("serve", help="kør tjenesten (SQLite og ingen kø som standard)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -1,0 +1,110 @@
+"""Batch plans: every entry checked on its own, bad ones reported, the rest produced."""
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+
+from formservice.cli import main
+from formservice.series.batch import PlanError, plan_jobs, read_plan
+from formservice.series.run import run_batch
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def _plan(*entries):
+    return json.dumps({"entries": list(entries)}).encode()
+
+
+GOOD = {"child": {"name": "Alma Sørensen", "birth_date": "2021-11-23"},
+        "forms": ["consent", "first_meeting", "follow_up_meeting"], "format": "docx",
+        "meetings": ["2027-01-12", "2027-03-16"]}
+
+
+def test_series_of_dates_gives_first_meeting_then_follow_ups():
+    [report] = plan_jobs(read_plan(_plan(GOOD)), TODAY)
+    assert report.ok
+    assert [job.filename for job in report.jobs] == [
+        "01-consent.docx", "02-first_meeting-2027-01-12.docx", "03-follow_up_meeting-2027-03-16.docx"]
+    follow_up = report.jobs[2].data
+    assert follow_up["since_last"]["previous_meeting_date"] == "2027-01-12"
+    assert follow_up["child"]["name"] == "Alma Sørensen"
+
+
+def test_follow_up_from_previous_minutes_carries_open_actions():
+    previous = {"meeting": {"date": "2026-10-01", "leader": "Hanne"},
+                "child": {"name": "Alma Sørensen"},
+                "actions": [{"description": "Sprogleg", "responsible": "Bo", "deadline": "2026-12-01"}]}
+    entry = {"child": {"name": "Alma Sørensen"}, "forms": ["follow_up_meeting"],
+             "meetings": ["2027-01-12"], "previous": previous}
+    [report] = plan_jobs(read_plan(_plan(entry)), TODAY)
+    [job] = report.jobs
+    assert [a["description"] for a in job.data["reviewed_actions"]] == ["Sprogleg"]
+    assert job.data["meeting"]["leader"] == "Hanne"
+
+
+@pytest.mark.parametrize("entry, reason", [
+    ({**GOOD, "forms": ["tax_return"]}, "Ukendt formular 'tax_return'"),
+    ({**GOOD, "child": {"birth_date": "2021-11-23"}}, "Barnets navn mangler"),
+    ({**GOOD, "meetings": ["2025-01-01"]}, "i fortiden"),
+    ({**GOOD, "meetings": ["31-02-2027"]}, "ikke en gyldig dato"),
+    ({**GOOD, "format": "odt"}, "Ukendt format"),
+    ({**GOOD, "child": {"name": "Ida", "birth_date": "i går"}}, "child.birth_date"),
+    ("not an object", "ikke et JSON-objekt"),
+])
+def test_bad_entries_are_reported_and_the_rest_produced(entry, reason):
+    reports = plan_jobs(read_plan(_plan(GOOD, entry)), TODAY)
+    assert reports[0].ok and len(reports[0].jobs) == 3
+    assert not reports[1].ok and not reports[1].jobs
+    assert any(reason in problem for problem in reports[1].problems), reports[1].problems
+
+
+def test_csv_plan_with_a_broken_row():
+    csv_text = ("navn;fødselsdato;institution;stue;formularer;format;møder\n"
+                "Alma Sørensen;2021-11-23;Kløverengen;Solstuen;consent|network_map;pdf;\n"
+                "Noah;2020-01-01;Kløverengen;\n"
+                "Ida Ærø;2020-02-02;Kløverengen;Måne;first_meeting;docx;2027-01-05\n").encode()
+    reports = plan_jobs(read_plan(csv_text, "plan.csv"), TODAY)
+    assert [r.ok for r in reports] == [True, False, True]
+    assert "Række 3" in reports[1].problems[0]
+    assert [j.filename for j in reports[0].jobs] == ["01-consent.pdf", "02-network_map.pdf"]
+
+
+def test_csv_in_the_wrong_encoding_is_a_plan_error():
+    content = "navn;formularer\nÅse Ærø;consent\n".encode("cp1252")
+    with pytest.raises(PlanError, match="UTF-8"):
+        read_plan(content, "plan.csv")
+
+
+def test_run_writes_zip_with_folders_and_manifest():
+    out = io.BytesIO()
+    seen = []
+    reports = run_batch(_plan(GOOD, {**GOOD, "forms": ["nope"]}), "plan.json", out,
+                        municipality="Holbæk Kommune", today=TODAY,
+                        progress=lambda done, total: seen.append((done, total)))
+    archive = zipfile.ZipFile(out)
+    names = archive.namelist()
+    assert "Alma Sørensen (2021-11-23)/01-consent.docx" in names
+    manifest = json.loads(archive.read("manifest.json"))
+    assert len([row for row in manifest if row["file"]]) == 3
+    assert [row["entry"] for row in manifest if row["file"] is None] == [2]
+    assert seen[-1] == (3, 3)
+    assert not reports[1].ok
+    import hashlib
+    for row in manifest:
+        if row["file"]:
+            assert hashlib.sha256(archive.read(row["file"])).hexdigest() == row["sha256"]
+
+
+def test_cli_batch_exit_codes(tmp_path, capsys):
+    plan = tmp_path / "plan.json"
+    plan.write_bytes(_plan(GOOD))
+    assert main(["batch", str(plan), "-o", str(tmp_path / "a.zip"), "--today", "2026-11-23"]) == 0
+    assert "100 %" in capsys.readouterr().err
+    plan.write_bytes(_plan(GOOD, {**GOOD, "meetings": ["2020-01-01"]}))
+    assert main(["batch", str(plan), "-o", str(tmp_path / "b.zip"), "--today", "2026-11-23"]) == 1
+    assert "fortiden" in capsys.readouterr().err
+    plan.write_bytes(b"{broken")
+    assert main(["batch", str(plan), "-o", str(tmp_path / "c.zip")]) == 2
+    assert not (tmp_path / "c.zip").exists()
