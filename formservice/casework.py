@@ -17,6 +17,7 @@ from . import audit, records
 from .documents.errors import DocumentError
 from .forms import get_form
 from .forms.record import Finding, error, has_errors
+from .series import apply_follow_up
 from .storage.models import (Action, Case, Consent, Document, Meeting, NetworkMap, Record,
                              User)
 
@@ -64,10 +65,11 @@ def store_record(db, user: User, case: Case, form_id: str, data, *,
     if checked.data is None:
         raise CaseworkError("Data passer ikke til formularen: " + "; ".join(
             f"{f.path}: {f.message}" for f in checked.findings))
-    findings = list(extra_findings) + checked.findings + _child_findings(case, checked.data)
     subject = SUBJECTS[form_id]
-    status = "draft" if has_errors(findings) else "final"
     subject_id = _subject(db, case, form_id, checked.data, subject, subject_id)
+    findings = (list(extra_findings) + checked.findings + _child_findings(case, checked.data)
+                + _follow_up_findings(db, case, form_id, checked.data, subject_id))
+    status = "draft" if has_errors(findings) else "final"
     version = (db.scalar(select(func.max(Record.version)).where(
         Record.subject == subject, Record.subject_id == subject_id)) or 0) + 1
     record = Record(case_id=case.id, subject=subject, subject_id=subject_id, version=version,
@@ -137,14 +139,74 @@ def _apply_final(db, case, form_id, subject_id, data):
     elif form_id in MEETING_FORMS:
         meeting = db.get(Meeting, subject_id)
         meeting.meeting_date = _date(data["meeting"]["date"])
-        for action in db.scalars(select(Action).where(Action.meeting_id == subject_id)):
-            db.delete(action)
+        _undo_meeting(db, meeting)
+        if form_id == "follow_up_meeting":
+            outcome = apply_follow_up(_open_before(db, meeting), data)
+            for decision, items in (("continue", outcome.continued), ("adjust", outcome.adjusted),
+                                    ("stop", outcome.stopped)):
+                for item in items:
+                    if "id" not in item:  # a reviewed row that matched no stored action
+                        continue
+                    action = db.get(Action, item["id"])
+                    action.last_decision, action.decided_at_meeting_id = decision, meeting.id
+                    action.status = "stopped" if decision == "stop" else "open"
+                    if decision == "adjust":
+                        _copy_action(action, item)
         for item in data["actions"]:
-            db.add(Action(case_id=case.id, meeting_id=subject_id, description=item["description"],
-                          goal=item["goal"], responsible=item["responsible"],
-                          deadline=_date(item["deadline"]), priority=item["priority"]))
+            action = Action(case_id=case.id, meeting_id=subject_id)
+            _copy_action(action, item)
+            db.add(action)
     elif form_id == "network_map":
         db.get(NetworkMap, subject_id).map_date = _date(data["map"]["date"])
+
+
+def _undo_meeting(db, meeting: Meeting):
+    """Take back what an earlier version of this meeting's record did to the actions, so a
+    new version applies cleanly: its decisions reopen, its new actions go."""
+    for action in db.scalars(select(Action).where(Action.decided_at_meeting_id == meeting.id)):
+        action.status, action.last_decision, action.decided_at_meeting_id = "open", None, None
+    for action in db.scalars(select(Action).where(Action.meeting_id == meeting.id)):
+        db.delete(action)
+    db.flush()
+
+
+def _open_before(db, meeting: Meeting) -> list[dict]:
+    """The actions still open when this meeting starts, in the order they were agreed."""
+    earlier = select(Meeting.id).where(Meeting.case_id == meeting.case_id,
+                                       Meeting.sequence < meeting.sequence)
+    return [{"id": a.id, "description": a.description, "goal": a.goal,
+             "responsible": a.responsible, "priority": a.priority,
+             "deadline": a.deadline.isoformat() if a.deadline else None}
+            for a in db.scalars(select(Action).where(Action.meeting_id.in_(earlier),
+                                                     Action.status == "open").order_by(Action.id))]
+
+
+def _copy_action(action: Action, item: dict):
+    action.description, action.goal = item.get("description"), item.get("goal")
+    action.responsible, action.priority = item.get("responsible"), item.get("priority")
+    action.deadline = _date(item.get("deadline"))
+
+
+def _follow_up_findings(db, case: Case, form_id: str, data: dict, subject_id) -> list[Finding]:
+    """An earlier action that a follow-up leaves out (a row deleted by hand) has no decision."""
+    if form_id != "follow_up_meeting":
+        return []
+    meeting = db.get(Meeting, subject_id) if subject_id else None
+    if meeting is None:
+        sequence = (db.scalar(select(func.max(Meeting.sequence)).where(
+            Meeting.case_id == case.id)) or 0) + 1
+        meeting = Meeting(case_id=case.id, sequence=sequence)
+    outcome = apply_follow_up(_open_before(db, meeting), data)
+    return [error("follow_up.action_missing", "reviewed_actions",
+                  f"Indsatsen »{(item.get('description') or '')[:80]}« fra et tidligere møde "
+                  "står ikke i punkt 3. Tilføj den, og skriv en beslutning (fortsæt, justér eller stop).")
+            for item in outcome.undecided
+            if "id" in item and not any(_same_text(item, row) for row in data["reviewed_actions"])]
+
+
+def _same_text(action, row) -> bool:
+    return " ".join((action.get("description") or "").split()) == " ".join(
+        (row.get("description") or "").split())
 
 
 def _date(value) -> dt.date | None:

@@ -31,8 +31,8 @@ def init_app(app) -> Api:
     from ..forms.jsonschema import form_json_schema
     for form_id in FORMS:
         api.spec.components.schema(f"form_{form_id}", component=form_json_schema(form_id))
-    from . import accounts_api, cases_api, forms_api
-    for module in (forms_api, cases_api, accounts_api):
+    from . import accounts_api, cases_api, forms_api, series_api
+    for module in (forms_api, cases_api, series_api, accounts_api):
         api.register_blueprint(module.blp)
     app.register_error_handler(HTTPException, json_error)
     return api

@@ -81,6 +81,9 @@ def stream_zip(documents: Iterable[tuple[int, str, bytes, list[dict]]],
     for entry, child, reasons in problems:
         archive.report(entry, child, reasons)
     for entry, path, content, findings in documents:
+        if content is None:  # a document that could not be made: in the manifest only
+            archive.rows.append({"entry": entry, "file": None, "sha256": None, "findings": findings})
+            continue
         archive.add(entry, path, content, findings)
         chunk = sink.take()
         if chunk:

@@ -186,3 +186,35 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(10))  # ok | denied | refused
     address: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class Batch(Base):
+    """A batch of documents to produce; its items are the documents (one task each)."""
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    report: Mapped[list] = mapped_column(JSON)  # per entry: entry, child, problems
+    runner: Mapped[str] = mapped_column(String(10))  # inprocess | celery
+
+
+class BatchItem(Base):
+    """One document of a batch. Produced at most once: a task that finds it done stops."""
+    __tablename__ = "batch_items"
+    __table_args__ = (UniqueConstraint("batch_id", "position"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    entry: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(300))
+    form_id: Mapped[str] = mapped_column(String(40))
+    fmt: Mapped[str] = mapped_column(String(10))
+    data: Mapped[dict] = mapped_column(JSON)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending | done | failed
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    findings: Mapped[list | None] = mapped_column(JSON)
+    produced_count: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
