@@ -139,7 +139,8 @@ def start(app, batch: Batch) -> None:
     """Queue every pending item: on Celery when a broker is configured, else in-process."""
     item_ids = [item_id for (item_id,) in _pending(app, batch.id)]
     if batch.runner == "celery":
-        from .tasks import produce_document
+        from .tasks import configure, produce_document
+        configure(app.config["CELERY_BROKER_URL"], app.config.get("CELERY_QUEUE"))
         for item_id in item_ids:
             produce_document.delay(item_id)
         return

@@ -33,6 +33,7 @@ def load_config(overrides: dict | None = None) -> dict:
         # a whole request may carry the upload and a little form data around it
         "MAX_CONTENT_LENGTH": max_upload + 256 * 1024,
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
+        "CELERY_QUEUE": env.get("CELERY_QUEUE", "formservice"),
         "LOGIN_ATTEMPTS": int(env.get("FORMSERVICE_LOGIN_ATTEMPTS", "5")),
         "LOGIN_WINDOW_MINUTES": 15,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Start the PostgreSQL server the tests run against (Debian's postgresql package), with a
-# role that may create the per-test databases. Prints the TEST_DATABASE_URL to export.
+# Start the servers the tests run against: PostgreSQL (Debian's postgresql package), with a
+# role that may create the per-test databases, and Redis (the Celery broker). Prints the
+# TEST_DATABASE_URL to export (the queue tests use redis://127.0.0.1:6379).
 set -euo pipefail
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | grep -q "^${version} main"; then
@@ -18,4 +19,11 @@ DO $$ BEGIN
   END IF;
 END $$;
 SQL
+if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+  redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 30); do
+    redis-cli -p 6379 ping >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+fi
 echo "postgresql+psycopg://formservice_test:formservice_test@127.0.0.1:5432/postgres"
