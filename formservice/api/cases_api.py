@@ -9,7 +9,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from .. import audit, casework, records
-from ..auth.access import case_for, current_user, may_create_case_at, visible_cases
+from ..auth.access import (NOT_FOUND, case_for, current_user, deny, may_create_case_at,
+                           visible_cases)
 from ..documents.errors import DocumentError
 from ..errors import fail
 from ..storage import db
@@ -132,13 +133,15 @@ class Subjects(MethodView):
 
 
 def _subject_for(kind: str, subject_id: int):
+    """The meeting, consent or network map if the user may see its case; otherwise the
+    same 404 whether it does not exist or is another's (audited either way)."""
+    current_user()
     subject = SUBJECT_PATHS[kind]
     model = SUBJECT_MODELS[subject]
     found = db.session().get(model, subject_id)
     if found is None:
-        audit.record_now("denied", subject, str(subject_id), outcome="denied")
-        fail(404, "Findes ikke, eller du har ikke adgang til det.")
-    case_for(found.case_id)  # 404 and audited when not mine
+        deny(subject, subject_id, None)
+    case_for(found.case_id, resource=subject, resource_id=found.id, message=NOT_FOUND)
     return subject, found
 
 
@@ -227,11 +230,12 @@ class DocumentDownload(MethodView):
 
 
 def _document(document_id):
+    current_user()
+    message = "Dokumentet findes ikke, eller du har ikke adgang til det."
     document = db.session().get(Document, document_id)
     if document is None:
-        audit.record_now("denied", "document", str(document_id), outcome="denied")
-        fail(404, "Dokumentet findes ikke, eller du har ikke adgang til det.")
-    case_for(document.case_id)
+        deny("document", document_id, None, message)
+    case_for(document.case_id, resource="document", resource_id=document.id, message=message)
     return document
 
 

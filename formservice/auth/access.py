@@ -17,24 +17,35 @@ from ..storage.models import Case, Membership, User
 from .accounts import ADMIN, password_mark, user_for_token
 
 
+# Under /api/v1 everything needs a user except the public docs and logging in or out.
+API_PREFIX = "/api/v1/"
+PUBLIC_API = frozenset({"/api/v1/openapi.json", "/api/v1/docs", "/api/v1/session"})
+NOT_FOUND = "Findes ikke, eller du har ikke adgang til det."
+CASE_NOT_FOUND = "Sagen findes ikke, eller du har ikke adgang til den."
+
+
 def load_user() -> None:
-    """before_request: find the user behind the request, if any."""
+    """before_request: find the user behind the request, if any. An API request without
+    one is refused (401) here, before its body or arguments are read, so an anonymous
+    caller learns nothing about what exists or how a request must look."""
     g.user = None
+    g.via_token = False
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         g.user = user_for_token(db.session(), header[len("Bearer "):].strip())
         g.via_token = True
         if g.user is None:
             audit.record_now("login", "token", outcome="denied")
-        return
-    g.via_token = False
-    user_id = web_session.get("user_id")
-    if user_id is not None:
-        user = db.session().get(User, user_id)
-        if user is not None and user.active and web_session.get("pw") == password_mark(user):
-            g.user = user
-        else:
-            web_session.clear()
+    else:
+        user_id = web_session.get("user_id")
+        if user_id is not None:
+            user = db.session().get(User, user_id)
+            if user is not None and user.active and web_session.get("pw") == password_mark(user):
+                g.user = user
+            else:
+                web_session.clear()
+    if g.user is None and request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API:
+        current_user()
 
 
 def current_user() -> User:
@@ -57,15 +68,26 @@ def visible_cases(user: User):
     return or_(Case.institution_id.in_(institution_ids), Case.caseworker_id == user.id)
 
 
-def case_for(case_id: int) -> Case:
+def case_for(case_id: int, *, resource: str = "case", resource_id=None,
+             message: str = CASE_NOT_FOUND) -> Case:
     """The case if the current user may see it; otherwise 404, as if it did not exist,
-    so no one learns which cases exist at other institutions. Refusals are audited."""
+    so no one learns which cases exist at other institutions. Refusals are audited with
+    what was asked for (`resource`, `resource_id`: a meeting, a document, ... of the case)."""
     user = current_user()
     found = db.session().scalar(select(Case).where(Case.id == case_id, visible_cases(user)))
     if found is None:
-        audit.record_now("denied", "case", str(case_id), outcome="denied")
-        fail(404, "Sagen findes ikke, eller du har ikke adgang til den.")
+        deny(resource, case_id if resource_id is None else resource_id, case_id, message)
     return found
+
+
+def deny(resource: str, resource_id, case_id: int | None, message: str = NOT_FOUND):
+    """Refuse with 404, the same answer as for something that does not exist, and audit
+    the attempt: who, what (the case, when it exists), how (method and path), from where."""
+    exists = case_id is not None and db.session().get(Case, case_id) is not None
+    audit.record_now("denied", resource, None if resource_id is None else str(resource_id)[:40],
+                     case_id if exists else None, outcome="denied",
+                     detail={"method": request.method, "path": request.path[:200]})
+    fail(404, message)
 
 
 def may_create_case_at(user: User, institution_id: int) -> bool:
