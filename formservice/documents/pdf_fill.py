@@ -259,17 +259,15 @@ def _wrap(font, paragraphs, limit: float) -> list[str]:
 
 
 def _picture_object(data: dict) -> bytes:
-    from PIL import Image
-
-    from .network_map_picture import draw_network_map
-    image = Image.open(io.BytesIO(draw_network_map(data, size_px=1200))).convert("RGB")
-    indexed = image.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-    palette = indexed.getpalette()[: 128 * 3]
-    pixels = zlib.compress(indexed.tobytes(), 6)
+    from .network_map_picture import draw_network_map_indexed
+    image = draw_network_map_indexed(data, size_px=1200)
+    palette = image.getpalette()
+    colours = len(palette) // 3
+    pixels = zlib.compress(image.tobytes(), 1)
     return (b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /BitsPerComponent 8 "
             b"/ColorSpace [/Indexed /DeviceRGB %d <%s>] /Filter /FlateDecode /Length %d >>\n"
-            b"stream\n%s\nendstream" % (image.width, image.height, len(palette) // 3 - 1,
-                                        bytes(palette).hex().encode(), len(pixels), pixels))
+            b"stream\n%s\nendstream" % (image.width, image.height, colours - 1,
+                                         bytes(palette).hex().encode(), len(pixels), pixels))
 
 
 _lock = threading.Lock()
