@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import accounts
-from ..auth.access import current_user, require_admin
+from ..auth.access import current_user, end_login_session, require_admin
 from ..auth.accounts import password_mark
 from ..errors import fail
 from ..storage import db
@@ -39,7 +39,7 @@ def log_in(username: str, password: str):
     accounts.clear_failures(session, username)
     web_session.clear()
     web_session.permanent = True
-    web_session["user_id"] = user.id
+    web_session["key"] = accounts.start_session(session, user)
     web_session["pw"] = password_mark(user)
     web_session["csrf"] = secrets.token_urlsafe(32)
     from flask import g
@@ -60,9 +60,7 @@ class Session(MethodView):
     @blp.response(204)
     def delete(self):
         """Log out"""
-        if web_session.get("user_id"):
-            audit.record_now("logout", "session")
-        web_session.clear()
+        end_login_session()
 
 
 @blp.route("/me")

@@ -7,14 +7,14 @@ accounts and reads the audit log, but sees no child's data by that role alone.
 """
 from __future__ import annotations
 
-from flask import g, request, session as web_session
+from flask import current_app, g, request, session as web_session
 from sqlalchemy import or_, select
 
 from .. import audit
 from ..errors import fail
 from ..storage import db
 from ..storage.models import Case, Membership, User
-from .accounts import ADMIN, password_mark, user_for_token
+from .accounts import ADMIN, end_session, password_mark, session_user, user_for_token
 
 
 # Under /api/v1 everything needs a user except the public docs and logging in or out.
@@ -37,10 +37,11 @@ def load_user() -> None:
         if g.user is None:
             audit.record_now("login", "token", outcome="denied")
     else:
-        user_id = web_session.get("user_id")
-        if user_id is not None:
-            user = db.session().get(User, user_id)
-            if user is not None and user.active and web_session.get("pw") == password_mark(user):
+        key = web_session.get("key")
+        if key is not None:
+            user = session_user(db.session(), key,
+                                int(current_app.config["PERMANENT_SESSION_LIFETIME"]))
+            if user is not None and web_session.get("pw") == password_mark(user):
                 g.user = user
             else:
                 web_session.clear()
@@ -92,3 +93,13 @@ def deny(resource: str, resource_id, case_id: int | None, message: str = NOT_FOU
 
 def may_create_case_at(user: User, institution_id: int) -> bool:
     return any(inst.id == institution_id for inst in user.institutions)
+
+
+def end_login_session() -> None:
+    """Log out: the session ends on the server too, so a copy of the cookie is worthless."""
+    key = web_session.get("key")
+    if key is not None:
+        end_session(db.session(), key)
+        audit.record("logout", "session")
+        db.session().commit()
+    web_session.clear()

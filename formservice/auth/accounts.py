@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..storage.models import ApiToken, Institution, LoginFailure, User, utcnow
+from ..storage.models import ApiToken, Institution, LoginFailure, LoginSession, User, utcnow
 
 STAFF, CASEWORKER, ADMIN = "staff", "caseworker", "admin"
 ROLES = (STAFF, CASEWORKER, ADMIN)
@@ -64,6 +64,33 @@ def authenticate(db, username: str, password: str) -> User | None:
 def password_mark(user: User) -> str:
     """Kept in the login session: when the password changes, old sessions end."""
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def start_session(db, user: User) -> str:
+    """A new login session; the key goes in the (signed) cookie, its SHA-256 in the table."""
+    key = secrets.token_urlsafe(32)
+    db.add(LoginSession(key_hash=_digest(key), user_id=user.id))
+    db.flush()
+    return key
+
+
+def session_user(db, key: str, max_age_seconds: int) -> User | None:
+    found = db.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(key),
+                                                 LoginSession.ended_at.is_(None)))
+    if found is None:
+        return None
+    created = found.created_at if found.created_at.tzinfo else found.created_at.replace(
+        tzinfo=dt.timezone.utc)
+    if utcnow() - created > dt.timedelta(seconds=max_age_seconds):
+        return None
+    user = db.get(User, found.user_id)
+    return user if user is not None and user.active else None
+
+
+def end_session(db, key: str) -> None:
+    found = db.scalar(select(LoginSession).where(LoginSession.key_hash == _digest(key)))
+    if found is not None and found.ended_at is None:
+        found.ended_at = utcnow()
 
 
 def create_token(db, user: User, name: str) -> str:

@@ -1,13 +1,13 @@
 """Pages for staff, in Danish: log in and out, and my cases."""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, session as web_session, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
-from ..auth.access import visible_cases
+from ..auth.access import end_login_session, visible_cases
 from ..storage import db
 from ..storage.models import Case
 
@@ -53,7 +53,5 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    if web_session.get("user_id"):
-        audit.record_now("logout", "session")
-    web_session.clear()
+    end_login_session()
     return redirect(url_for("web.login"))

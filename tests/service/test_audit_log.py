@@ -385,10 +385,6 @@ def test_the_database_refuses_to_change_or_delete_entries(app, world, client, ra
     assert len(_all_rows(raw_engine)) == len(before) + 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "SQLite's REPLACE deletes the old row without firing the DELETE trigger (recursive "
-    "triggers are off), so an entry can be overwritten; needs a BEFORE INSERT trigger in "
-    "a migration"))
 def test_sqlite_replace_cannot_overwrite_an_entry(app, world, client, raw_engine):
     if raw_engine.dialect.name != "sqlite":
         pytest.skip("only SQLite has REPLACE")
