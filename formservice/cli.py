@@ -202,7 +202,7 @@ def cmd_batch(args) -> int:
     today = dt.date.fromisoformat(args.today) if args.today else None
     try:
         with temporary.open("wb") as out:
-            reports = run_batch(plan, args.plan, out, today=today, progress=ProgressBar(),
+            summary = run_batch(plan, args.plan, out, today=today, progress=ProgressBar(),
                                 municipality=records.default_municipality())
     except PlanError as exc:
         temporary.unlink(missing_ok=True)
@@ -211,14 +211,12 @@ def cmd_batch(args) -> int:
         temporary.unlink(missing_ok=True)
         raise UsageError(f"{args.output}: kan ikke skrive filen ({exc.strerror}).") from None
     temporary.replace(target)
-    bad = [report for report in reports if not report.ok]
-    for report in bad:
+    for report in summary.invalid:
         name = f" ({report.child})" if report.child else ""
         print(f"Række {report.entry}{name}: " + " ".join(report.problems), file=sys.stderr)
-    made = sum(len(report.jobs) for report in reports)
-    print(f"{made} dokumenter skrevet til {args.output}; {len(bad)} rækker kunne ikke bruges.",
-          file=sys.stderr)
-    return 1 if bad else 0
+    print(f"{summary.documents} dokumenter skrevet til {args.output}; {len(summary.invalid)} "
+          "rækker kunne ikke bruges.", file=sys.stderr)
+    return 1 if summary.invalid else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

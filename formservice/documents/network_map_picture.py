@@ -1386,6 +1386,11 @@ def _mix(colour, strength):
     return tuple(round(255 - (255 - c) * strength) for c in colour)
 
 
+#: The size documents use: 16 cm wide in Word at 190 dpi (14.8 cm in the PDF at 206 dpi);
+#: every text keeps its printed size of at least 8 pt, since the layout scales with the size.
+PRINT_SIZE_PX = 1200
+
+
 def draw_network_map(data: dict | None, *, size_px: int = 1600) -> bytes:
     """The netværkskort as PNG bytes, size_px x size_px."""
     out = io.BytesIO()

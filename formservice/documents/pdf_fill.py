@@ -259,8 +259,8 @@ def _wrap(font, paragraphs, limit: float) -> list[str]:
 
 
 def _picture_object(data: dict) -> bytes:
-    from .network_map_picture import draw_network_map_indexed
-    image = draw_network_map_indexed(data, size_px=1200)
+    from .network_map_picture import PRINT_SIZE_PX, draw_network_map_indexed
+    image = draw_network_map_indexed(data, size_px=PRINT_SIZE_PX)
     palette = image.getpalette()
     colours = len(palette) // 3
     pixels = zlib.compress(image.tobytes(), 1)

@@ -92,8 +92,8 @@ class WordTemplate:
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as packed:
             packed.writestr(DOCUMENT_PART, self._document_head + body + self._document_tail)
             if self.picture_part:
-                from .network_map_picture import draw_network_map
-                packed.writestr(self.picture_part, draw_network_map(data),
+                from .network_map_picture import PRINT_SIZE_PX, draw_network_map
+                packed.writestr(self.picture_part, draw_network_map(data, size_px=PRINT_SIZE_PX),
                                 compress_type=zipfile.ZIP_STORED)
         return out.getvalue()
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from marshmallow import Schema
 
@@ -19,3 +20,14 @@ class FormDefinition:
 
     def new_schema(self) -> Schema:
         return self.schema()
+
+    @property
+    def shared_schema(self) -> Schema:
+        """One schema instance per form, reused for every load and dump: building one
+        (nested schemas and all) costs more than loading a record with it."""
+        return _shared_schema(self.schema)
+
+
+@lru_cache(maxsize=None)
+def _shared_schema(schema_class: type[Schema]) -> Schema:
+    return schema_class()

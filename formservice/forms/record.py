@@ -46,7 +46,7 @@ def make_record(form_id: str, data: dict) -> dict:
 
 def load_data(form_id: str, data) -> tuple[dict | None, list[Finding]]:
     """The canonical JSON shape of `data`, or None and findings naming every bad field."""
-    schema = get_form(form_id).new_schema()
+    schema = get_form(form_id).shared_schema
     if not isinstance(data, dict):
         return None, [error("shape.type", "", "Formularens data skal være et JSON-objekt.")]
     try:
@@ -63,7 +63,7 @@ def load_data(form_id: str, data) -> tuple[dict | None, list[Finding]]:
 
 def required_findings(form_id: str, data: dict) -> list[Finding]:
     """A finding for every required field left empty in canonical `data`."""
-    schema = get_form(form_id).new_schema()
+    schema = get_form(form_id).shared_schema
     return [error("required", path, f"{label} skal udfyldes.")
             for path, label in _empty_required(schema, data, "")]
 

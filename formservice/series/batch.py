@@ -133,14 +133,18 @@ def _read_csv(content: bytes) -> list[dict]:
 
 def plan_jobs(entries: list[dict], today: dt.date) -> list[EntryReport]:
     """Check every entry and list its documents; a bad entry gets its reasons instead."""
-    reports = []
+    return list(iter_plan(entries, today))
+
+
+def iter_plan(entries: list[dict], today: dt.date, *, count_only: bool = False):
+    """plan_jobs one entry at a time, so a large batch never holds all its documents' data.
+    `count_only` skips checking each document's data (to count them quickly)."""
     used_folders: set[str] = set()
     for number, entry in enumerate(entries, start=1):
-        reports.append(_plan_entry(number, entry, today, used_folders))
-    return reports
+        yield _plan_entry(number, entry, today, used_folders, count_only)
 
 
-def _plan_entry(number, entry, today, used_folders) -> EntryReport:
+def _plan_entry(number, entry, today, used_folders, count_only=False) -> EntryReport:
     if not isinstance(entry, dict):
         return EntryReport(number, "", ["Rækken er ikke et JSON-objekt."])
     if "_problem" in entry:
@@ -191,6 +195,9 @@ def _plan_entry(number, entry, today, used_folders) -> EntryReport:
     def add(form_id, fmt, data, suffix=""):
         nonlocal counter
         counter += 1
+        if count_only:
+            report.jobs.append(Job(number, folder, "", form_id, fmt, {}))
+            return
         canonical, findings = load_data(form_id, data)
         if canonical is None:
             report.problems.extend(f"{form_id}: {f.path}: {f.message}" for f in findings)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from .. import records
-from .batch import EntryReport, plan_jobs, read_plan
+from .batch import EntryReport, iter_plan, read_plan
 from .zipstream import ManifestZip
 
 
@@ -14,21 +15,35 @@ def produce(job, municipality: str) -> tuple[bytes, list[dict]]:
     return content, [finding.as_dict() for finding in checked.findings]
 
 
+@dataclass
+class BatchSummary:
+    documents: int = 0
+    invalid: list[EntryReport] = field(default_factory=list)
+
+
 def run_batch(plan: bytes, filename: str, target, *, municipality: str,
               today: dt.date | None = None,
-              progress: Callable[[int, int], None] = lambda done, total: None) -> list[EntryReport]:
+              progress: Callable[[int, int], None] = lambda done, total: None) -> BatchSummary:
     """Read and check the plan, then write every document of the valid entries to the ZIP
-    `target` (a path or a binary file). Returns the entry reports (bad entries included)."""
-    reports = plan_jobs(read_plan(plan, filename), today or dt.date.today())
-    jobs = [job for report in reports for job in report.jobs]
+    `target` (a path or a binary file), one entry at a time: memory stays flat however
+    large the plan. The plan is read twice: first only to count, for the progress."""
+    entries = read_plan(plan, filename)
+    today = today or dt.date.today()
+    total = sum(len(report.jobs) for report in iter_plan(entries, today, count_only=True))
+    summary = BatchSummary()
     archive = ManifestZip(target)
-    for report in reports:
+    progress(0, total)
+    for report in iter_plan(entries, today):
         if not report.ok:
             archive.report(report.entry, report.child, report.problems)
-    progress(0, len(jobs))
-    for done, job in enumerate(jobs, start=1):
-        content, findings = produce(job, municipality)
-        archive.add(job.entry, job.path, content, findings)
-        progress(done, len(jobs))
+            summary.invalid.append(EntryReport(report.entry, report.child, report.problems))
+            continue
+        for job in report.jobs:
+            content, findings = produce(job, municipality)
+            archive.add(job.entry, job.path, content, findings)
+            summary.documents += 1
+            progress(summary.documents, total)
     archive.close()
-    return reports
+    if summary.documents != total:  # a document whose data failed its check was not made
+        progress(summary.documents, summary.documents)
+    return summary

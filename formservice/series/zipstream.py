@@ -10,6 +10,7 @@ import csv
 import hashlib
 import io
 import json
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 
@@ -39,37 +40,58 @@ class _Chunks(io.RawIOBase):
 
 
 class ManifestZip:
-    """A ZIP of documents in per-child folders, with manifest.json and manifest.csv."""
+    """A ZIP of documents in per-child folders, with manifest.json and manifest.csv.
+
+    The manifest's rows (with every document's findings) wait in a temporary file, not in
+    memory, until the end."""
 
     def __init__(self, target):
         self.zip = zipfile.ZipFile(target, "w", zipfile.ZIP_STORED, allowZip64=True)
-        self.rows: list[dict] = []
+        self.rows = tempfile.TemporaryFile("w+", encoding="utf-8")
+
+    def _row(self, row: dict):
+        self.rows.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def add(self, entry: int, path: str, content: bytes, findings: list[dict]):
         info = zipfile.ZipInfo(path, (2026, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_STORED
         self.zip.writestr(info, content)
-        self.rows.append({"entry": entry, "file": path, "sha256": hashlib.sha256(content).hexdigest(),
-                          "findings": findings})
+        self._row({"entry": entry, "file": path, "sha256": hashlib.sha256(content).hexdigest(),
+                   "findings": findings})
+
+    def failed(self, entry: int, path: str, findings: list[dict]):
+        """A document that could not be made: in the manifest only."""
+        self._row({"entry": entry, "file": None, "planned_file": path, "sha256": None,
+                   "findings": findings})
 
     def report(self, entry: int, child: str, problems: list[str]):
-        self.rows.append({"entry": entry, "file": None, "sha256": None, "child": child,
-                          "findings": [{"code": "batch.entry_invalid", "severity": "error",
-                                        "path": "", "message": problem} for problem in problems]})
+        self._row({"entry": entry, "file": None, "sha256": None, "child": child,
+                   "findings": [{"code": "batch.entry_invalid", "severity": "error",
+                                 "path": "", "message": problem} for problem in problems]})
+
+    def _each_row(self):
+        self.rows.seek(0)
+        for line in self.rows:
+            yield json.loads(line)
 
     def close(self):
-        rows = sorted(self.rows, key=lambda row: (row["entry"], row["file"] or ""))
-        self.zip.writestr("manifest.json", json.dumps(rows, ensure_ascii=False, indent=2))
-        text = io.StringIO()
-        writer = csv.writer(text, delimiter=";")
-        writer.writerow(["række", "fil", "sha256", "fejl", "advarsler", "beskeder"])
-        for row in rows:
-            errors = [f for f in row["findings"] if f["severity"] == "error"]
-            writer.writerow([row["entry"], row["file"] or "", row["sha256"] or "", len(errors),
-                             len(row["findings"]) - len(errors),
-                             " | ".join(f"{f['path']}: {f['message']}" if f["path"] else f["message"]
-                                        for f in row["findings"])])
-        self.zip.writestr("manifest.csv", "\ufeff" + text.getvalue())
+        with self.zip.open("manifest.json", "w") as out:
+            out.write(b"[\n")
+            for index, row in enumerate(self._each_row()):
+                out.write((",\n" if index else "").encode() + json.dumps(
+                    row, ensure_ascii=False, indent=2).encode("utf-8"))
+            out.write(b"\n]\n")
+        with self.zip.open("manifest.csv", "w") as raw, io.TextIOWrapper(
+                raw, encoding="utf-8-sig", newline="") as text:
+            writer = csv.writer(text, delimiter=";")
+            writer.writerow(["række", "fil", "sha256", "fejl", "advarsler", "beskeder"])
+            for row in self._each_row():
+                errors = [f for f in row["findings"] if f["severity"] == "error"]
+                writer.writerow([row["entry"], row["file"] or "", row["sha256"] or "", len(errors),
+                                 len(row["findings"]) - len(errors),
+                                 " | ".join(f"{f['path']}: {f['message']}" if f["path"] else f["message"]
+                                            for f in row["findings"])])
+        self.rows.close()
         self.zip.close()
 
 
@@ -81,8 +103,8 @@ def stream_zip(documents: Iterable[tuple[int, str, bytes, list[dict]]],
     for entry, child, reasons in problems:
         archive.report(entry, child, reasons)
     for entry, path, content, findings in documents:
-        if content is None:  # a document that could not be made: in the manifest only
-            archive.rows.append({"entry": entry, "file": None, "sha256": None, "findings": findings})
+        if content is None:
+            archive.failed(entry, path, findings)
             continue
         archive.add(entry, path, content, findings)
         chunk = sink.take()
