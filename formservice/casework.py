@@ -29,7 +29,12 @@ PDF_TYPE = "application/pdf"
 
 
 class CaseworkError(ValueError):
-    """Input that cannot be stored; the message is Danish and says why."""
+    """Input that cannot be stored; the message is Danish and says why, `errors` which
+    fields ([{"path", "message"}], shown by the API as its `errors`)."""
+
+    def __init__(self, message: str, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.errors = errors or []
 
 
 @dataclass
@@ -64,7 +69,9 @@ def store_record(db, user: User, case: Case, form_id: str, data, *,
     checked = records.validate(form_id, data, today=today)
     if checked.data is None:
         raise CaseworkError("Data passer ikke til formularen: " + "; ".join(
-            f"{f.path}: {f.message}" for f in checked.findings))
+            f"{f.path}: {f.message}" for f in checked.findings),
+            [{"path": f.path, "message": f.message} for f in checked.findings])
+    lock_case(db, case)
     subject = SUBJECTS[form_id]
     subject_id = _subject(db, case, form_id, checked.data, subject, subject_id)
     findings = (list(extra_findings) + checked.findings + _child_findings(case, checked.data)
@@ -228,6 +235,12 @@ def upload(db, user: User, case: Case, filename: str, content: bytes) -> Stored:
         audit.record("upload", "document", None, case.id, outcome="refused",
                      detail={"sha256": digest, "filename": filename[:255]})
         raise
+    lock_case(db, case)
+    existing = _existing_upload(db, case, digest)  # stored by another request while we read it
+    if existing is not None:
+        audit.record("upload", "document", existing.document_id, case.id,
+                     detail={"duplicate": True, "sha256": digest})
+        return Stored(existing, existing.findings, duplicate=True)
     is_pdf = content.startswith(b"%PDF-")
     document = Document(case_id=case.id, direction="uploaded", filename=filename[:255] or "upload",
                         content_type=PDF_TYPE if is_pdf else DOCX_TYPE, sha256=digest,
@@ -246,6 +259,15 @@ def upload(db, user: User, case: Case, filename: str, content: bytes) -> Stored:
     audit.record("upload", "document", document.id, case.id,
                  detail={"sha256": digest, "record": stored.record.id})
     return stored
+
+
+def lock_case(db, case: Case) -> None:
+    """Changes to one case are made one request at a time, so two uploads or records at
+    the same moment cannot both take the same meeting number, version or document: on
+    PostgreSQL the case's row is locked until the transaction ends; on SQLite every
+    transaction already holds the one write lock (BEGIN IMMEDIATE), and FOR UPDATE is not
+    rendered."""
+    db.execute(select(Case.id).where(Case.id == case.id).with_for_update())
 
 
 def _existing_upload(db, case, digest) -> Record | None:

@@ -123,8 +123,10 @@ def cmd_serve(args) -> int:
     app = create_app()
     print(f"formservice kører på http://{args.host}:{args.port}/ (database: "
           f"{app.config['DATABASE_URL'].split('@')[-1]})", file=sys.stderr)
+    # waitress refuses a body over its own limit with a bare English text/plain 413; keep it
+    # above the app's, so a body somewhat too large gets the app's Danish JSON answer.
     waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
-                   max_request_body_size=app.config["MAX_CONTENT_LENGTH"], ident="formservice")
+                   max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"], ident="formservice")
     return 0
 
 

@@ -47,6 +47,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
+        # no badge from validator.swagger.io: the docs page contacts no other host
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
         "WTF_CSRF_TIME_LIMIT": None,
     }
     config.update(overrides)

@@ -1,8 +1,6 @@
 """The forms: list, schema and labels, blank template, validate, render, parse."""
 from __future__ import annotations
 
-import json
-
 from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -30,15 +28,8 @@ def _form(form_id):
 
 def json_body() -> dict:
     """The request's JSON object, or a 4xx that says what is wrong with it."""
-    if not request.is_json:
-        fail(415, "Send data som JSON (Content-Type: application/json).")
-    try:
-        body = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        fail(400, f"Ugyldig JSON: {exc}.")
-    if not isinstance(body, dict):
-        fail(422, "Formularens data skal være et JSON-objekt.")
-    return body
+    from . import request_json
+    return request_json()
 
 
 def document_response(content: bytes, fmt: str, name: str):
@@ -130,7 +121,8 @@ def uploaded_file() -> bytes:
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     content = file.stream.read(limit + 1)
     if len(content) > limit:
-        fail(413, f"Filen er for stor (højst {limit // (1024 * 1024)} MB).")
+        from . import size_text
+        fail(413, f"Filen er for stor (højst {size_text(limit)}).")
     if not content:
         fail(422, "Filen er tom.")
     return content
