@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from . import audit
 from .forms.record import load_data
 from .series import follow_up_prefill
-from .series.batch import EntryReport, Job, plan_jobs, read_plan
+from .series.batch import EntryReport, Job, plan_jobs
 from .series.run import produce
 from .series.zipstream import stream_zip
 from .storage.models import Action, Batch, BatchItem, Case, Meeting, Record, User, utcnow
