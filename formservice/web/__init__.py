@@ -1,24 +1,63 @@
-"""Pages for staff, in Danish: log in and out, and my cases."""
+"""Pages for staff, in Danish: log in and out, my cases and what is due, a case, download,
+upload and fill in forms, and batches.
+
+One blueprint per feature, all inside the `web` blueprint, so they share its CSRF check
+(every POST) and its error pages: a page never answers with the API's JSON errors, but
+with a Danish page (404 for another institution's case, exactly as for a missing one).
+"""
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
-from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import select
+import datetime as dt
+import logging
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from .. import audit
-from ..auth.access import end_login_session, visible_cases
+from ..auth.access import end_login_session, may_create_case_at
 from ..storage import db
-from ..storage.models import Case
+from . import pending
+from .common import init_filters, login_required, safe_next, size_text
 
+log = logging.getLogger("formservice.web")
 bp = Blueprint("web", __name__)
 csrf = CSRFProtect()
+
+TITLES = {400: "Forespørgslen kunne ikke bruges", 401: "Du skal logge ind",
+          403: "Du har ikke adgang", 404: "Siden findes ikke",
+          405: "Siden kan ikke bruges sådan", 409: "Ikke klar endnu",
+          413: "Filen er for stor", 422: "Det kunne ikke bruges", 429: "For mange forsøg",
+          500: "Der skete en fejl"}
+MESSAGES = {
+    400: "Forespørgslen kunne ikke bruges. Gå tilbage, og prøv igen.",
+    403: "Du har ikke adgang til denne side.",
+    404: "Siden findes ikke, eller du har ikke adgang til den. Tjek adressen, eller gå til "
+         "forsiden og find sagen dér.",
+    405: "Siden kan ikke bruges på den måde. Gå tilbage, og brug knapperne på siden.",
+    429: "For mange forsøg. Vent lidt, og prøv igen.",
+    500: "Der skete en fejl på serveren. Prøv igen; fortsætter fejlen, så kontakt support.",
+}
+CSRF_MESSAGE = ("Siden var for gammel, eller formularen manglede sit sikkerhedsfelt. "
+                "Gå tilbage, genindlæs siden, og prøv igen.")
 
 
 def init_app(app):
     # The API has its own protection (tokens, or the session's X-CSRF-Token header).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # A form filled in the browser is one field per cell; allow a large network map.
+    app.config.setdefault("MAX_FORM_PARTS", 5000)
     csrf.init_app(app)
+    init_filters(app)
     app.register_blueprint(bp)
 
 
@@ -28,30 +67,170 @@ def _protect_forms():
         csrf.protect()
 
 
+# --- error pages --------------------------------------------------------------------------
+
+def error_page(status: int, message: str | None = None, title: str | None = None):
+    return render_template("error.html", status=status, title=title or TITLES.get(status, TITLES[400]),
+                           message=message or MESSAGES.get(status, MESSAGES[400])), status
+
+
+def _message(exc: HTTPException) -> str | None:
+    return exc.description if getattr(exc, "danish", False) else None
+
+
+# Pages load nothing from another host and run no inline script or style.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                           "img-src 'self'; object-src 'none'; base-uri 'none'; "
+                           "form-action 'self'; frame-ancestors 'none'")
+
+
+@bp.after_request
+def _page_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_error(exc):
+    return error_page(400, CSRF_MESSAGE, "Siden er udløbet")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    if status == 401:
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    if status == 413:
+        handler = TOO_LARGE.get(request.endpoint)
+        if handler is not None:
+            try:
+                return handler()
+            except HTTPException as inner:  # e.g. the case is not this user's: 404
+                return error_page(inner.code or 500, _message(inner))
+        return error_page(413, f"Filen eller formularen er for stor (højst "
+                               f"{size_text(current_app.config['MAX_UPLOAD_BYTES'])}). "
+                               "Gå tilbage, og vælg en mindre fil.")
+    return error_page(status, _message(exc))
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc):
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    try:
+        db.session().rollback()
+    except Exception:  # the page must still be shown
+        log.exception("rollback after an error failed")
+    return error_page(500)
+
+
+# Pages that take a file say themselves what is wrong with one that is too large
+# (endpoint -> view showing the form again with the message); filled in by the blueprints.
+TOO_LARGE: dict = {}
+
+
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def _not_routed(exc: HTTPException):
+    """A path that matches no page (or not with this method): a Danish page, except under
+    /api/, which keeps the app's own (JSON) error."""
+    if request.path.startswith("/api/") or request.path == "/api":
+        handlers = current_app.error_handler_spec[None][None]
+        for cls in type(exc).__mro__:
+            if cls in handlers:
+                return handlers[cls](exc)
+        return exc
+    if request.blueprint and request.blueprint.split(".")[0] == "web":
+        return _http_error(exc)
+    return error_page(exc.code, _message(exc))
+
+
+# --- log in and out, and the start page ---------------------------------------------------
+
 @bp.get("/")
 def start():
     if g.get("user") is None:
         return redirect(url_for("web.login"))
-    cases = db.session().scalars(select(Case).where(visible_cases(g.user)).order_by(Case.child_name)).all()
-    audit.record_now("read", "cases", detail={"count": len(cases), "page": "start"})
-    return render_template("start.html", cases=cases)
+    from .casedata import overview
+    today = dt.date.today()
+    found = overview(db.session(), g.user, today)
+    audit.record_now("read", "cases", detail={"count": len(found.cases), "page": "start",
+                                              "due": len(found.due)})
+    return render_template("start.html", cases=found.cases, due=found.due, today=today,
+                           week_end=today + dt.timedelta(days=7),
+                           institutions=[i for i in g.user.institutions])
+
+
+@bp.post("/sager")
+@login_required
+def create_case():
+    from .. import casework
+    form = request.form
+    name = " ".join((form.get("child_name") or "").split())[:200]
+    errors = {}
+    try:
+        institution_id = int(form.get("institution_id") or 0)
+    except ValueError:
+        institution_id = 0
+    if not may_create_case_at(g.user, institution_id):
+        errors["institution_id"] = "Vælg en af dine institutioner."
+    if not name:
+        errors["child_name"] = "Skriv barnets navn."
+    birth_date = None
+    if form.get("birth_date"):
+        try:
+            birth_date = dt.date.fromisoformat(form["birth_date"])
+        except ValueError:
+            errors["birth_date"] = "Fødselsdatoen skal være en dato (dd-mm-åååå)."
+        else:
+            if birth_date > dt.date.today():
+                errors["birth_date"] = "Fødselsdatoen kan ikke ligge i fremtiden."
+    if errors:
+        from .casedata import overview
+        found = overview(db.session(), g.user, dt.date.today())
+        return render_template("start.html", cases=found.cases, due=found.due,
+                               today=dt.date.today(), week_end=dt.date.today() + dt.timedelta(days=7),
+                               institutions=list(g.user.institutions), errors=errors,
+                               values=form), 422
+    session = db.session()
+    case = casework.create_case(session, g.user, institution_id, name, birth_date,
+                                (form.get("group_name") or "").strip()[:200] or None)
+    session.commit()
+    flash(f"Sagen om {case.child_name} er oprettet.", "ok")
+    return redirect(url_for("web.case.show", case_id=case.id))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
+    target = safe_next(request.values.get("next"))
     if request.method == "POST":
         from ..api.accounts_api import log_in
         try:
             log_in(request.form.get("username", "")[:100], request.form.get("password", "")[:1000])
         except HTTPException as exc:
             error = exc.description
-            return render_template("login.html", error=error), exc.code
-        return redirect(url_for("web.start"))
-    return render_template("login.html", error=error)
+            return render_template("login.html", error=error, next=target), exc.code
+        return redirect(target or url_for("web.start"))
+    if g.get("user") is not None:
+        return redirect(target or url_for("web.start"))
+    return render_template("login.html", error=error, next=target)
 
 
 @bp.post("/logout")
 def logout():
+    for token in pending.session_tokens():
+        pending.drop(token)
     end_login_session()
     return redirect(url_for("web.login"))
+
+
+@bp.app_context_processor
+def _page_globals():
+    return {"upload_limit": current_app.config["MAX_UPLOAD_BYTES"]}
+
+
+# The features, each a blueprint inside `web` (registered once, for every app made).
+from . import batch, cases, fill, uploads
+
+for _child in (cases.bp, uploads.bp, fill.bp, batch.bp):
+    bp.register_blueprint(_child)
