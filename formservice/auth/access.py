@@ -45,6 +45,9 @@ def load_user() -> None:
                 g.user = user
             else:
                 web_session.clear()
+    # End the lookup's transaction: on SQLite every transaction holds the write lock, and
+    # the request may now spend a while rendering before it touches the database again.
+    db.session().commit()
     if g.user is None and request.path.startswith(API_PREFIX) and request.path not in PUBLIC_API:
         current_user()
 

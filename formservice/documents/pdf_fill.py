@@ -156,8 +156,9 @@ class PdfTemplate:
         paragraphs = _words(self.font, text)
         size = MAX_SIZE
         while True:
-            lines = _wrap(self.font, paragraphs, inner_w * self.font.units / size)
             leading = size * 1.15
+            lines = _wrap(self.font, paragraphs, inner_w * self.font.units / size,
+                          max_lines=int(inner_h // leading) + 1)
             fits = len(lines) * leading <= inner_h + 0.01
             if fits or size <= MIN_SIZE:
                 break
@@ -233,10 +234,11 @@ def _words(font, text: str) -> list[list[tuple[str, int]]]:
             for paragraph in text.split("\n")]
 
 
-def _wrap(font, paragraphs, limit: float) -> list[str]:
+def _wrap(font, paragraphs, limit: float, max_lines: int) -> list[str]:
     """Greedy line breaking at spaces within `limit` font units; a word wider than a whole
-    line is broken where it overflows."""
-    lines = []
+    line is broken where it overflows. Stops after `max_lines` + 1 lines: what does not fit
+    the box is not drawn, so a huge value costs no more than a full box."""
+    lines: list[str] = []
     space = font.units_of(" ")
     for words in paragraphs:
         line, used = "", 0
@@ -247,15 +249,30 @@ def _wrap(font, paragraphs, limit: float) -> list[str]:
             else:
                 lines.append(line)
                 line, used = word, units
-            while used - (len(line) - len(line.rstrip(" "))) * space > limit and len(line) > 1:
-                cut = len(line) - 1
-                while cut > 1 and font.units_of(line[:cut]) > limit:
-                    cut -= 1
-                lines.append(line[:cut])
-                line = line[cut:]
+            if used - (len(line) - len(line.rstrip(" "))) * space > limit and len(line) > 1:
+                pieces = _break_long(font, line, limit)
+                lines.extend(pieces[:-1])
+                line = pieces[-1]
                 used = font.units_of(line)
+            if len(lines) > max_lines:
+                return lines
         lines.append(line)
+        if len(lines) > max_lines:
+            return lines
     return lines
+
+
+def _break_long(font, text: str, limit: float) -> list[str]:
+    """`text` cut where it reaches `limit`, character by character, in one pass."""
+    pieces, start, used = [], 0, 0
+    for index, ch in enumerate(text):
+        width = font.units_of(ch)
+        if used + width > limit and index > start:
+            pieces.append(text[start:index])
+            start, used = index, 0
+        used += width
+    pieces.append(text[start:])
+    return pieces
 
 
 def _picture_object(data: dict) -> bytes:

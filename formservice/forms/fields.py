@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields, validate
 # XML 1.0 cannot hold these characters, so no document could carry them.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+MAX_TEXT_LENGTH = 20_000  # characters in one field: a long minute, not a file
 
 TEXT = "text"
 DATE = "date"
@@ -35,6 +36,9 @@ class FormText(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if len(text) > MAX_TEXT_LENGTH:
+            raise ValidationError(f"Teksten er for lang ({len(text):,} tegn; højst "
+                                  f"{MAX_TEXT_LENGTH:,}).".replace(",", "."))
         bad = _UNSTORABLE.search(text)
         if bad:
             raise ValidationError(

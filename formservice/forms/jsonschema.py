@@ -35,7 +35,7 @@ def _field_schema(field) -> dict:
         schema["enum"] = values + [None]
         schema["x-labels"] = {str(value): label for value, label in meta["options"]}
     else:
-        schema["type"] = ["string", "null"]
+        schema.update(type=["string", "null"], maxLength=f.MAX_TEXT_LENGTH)
     if meta.get("multiline"):
         schema["x-multiline"] = True
     if meta.get("required"):

@@ -63,3 +63,18 @@ def test_flattened_pdf_has_no_fields():
     flat = PdfReader(io.BytesIO(flatten_pdf(document)))
     assert flat.get_fields() is None
     assert all("/Annots" not in page for page in flat.pages)
+
+
+def test_a_word_longer_than_its_box_is_broken_in_one_pass():
+    from formservice.documents.pdf_fill import _break_long
+    from formservice.documents.pdf_font import field_font
+    font = field_font()
+    text = "Æ" * 5000
+    pieces = _break_long(font, text, limit=font.units_of("Æ" * 40))
+    assert "".join(pieces) == text
+    assert {len(piece) for piece in pieces[:-1]} == {40}
+
+
+def test_very_long_text_is_refused_before_it_reaches_a_document():
+    canonical, findings = load_data("first_meeting", {"welcome": {"notes": "x" * 20_001}})
+    assert canonical is None and findings[0].path == "welcome.notes"
