@@ -74,8 +74,8 @@ def store_record(db, user: User, case: Case, form_id: str, data, *,
     lock_case(db, case)
     subject = SUBJECTS[form_id]
     subject_id = _subject(db, case, form_id, checked.data, subject, subject_id)
-    findings = (list(extra_findings) + checked.findings + _child_findings(case, checked.data)
-                + _follow_up_findings(db, case, form_id, checked.data, subject_id))
+    findings = (list(extra_findings) + checked.findings
+                + case_findings(db, case, form_id, checked.data, subject_id))
     status = "draft" if has_errors(findings) else "final"
     version = (db.scalar(select(func.max(Record.version)).where(
         Record.subject == subject, Record.subject_id == subject_id)) or 0) + 1
@@ -90,6 +90,13 @@ def store_record(db, user: User, case: Case, form_id: str, data, *,
     audit.record("change", subject, subject_id, case.id,
                  detail={"record": record.id, "version": version, "status": status})
     return Stored(record, record.findings)
+
+
+def case_findings(db, case: Case, form_id: str, data: dict,
+                  subject_id: int | None = None) -> list[Finding]:
+    """What storing `data` on this case would add to the form's own findings: the child
+    must be the case's child, and a follow-up must review every action still open."""
+    return _child_findings(case, data) + _follow_up_findings(db, case, form_id, data, subject_id)
 
 
 def _child_findings(case: Case, data: dict) -> list[Finding]:
@@ -137,6 +144,7 @@ def _apply_final(db, case, form_id, subject_id, data):
     """What a final record changes on the case: consent state, a meeting's actions."""
     if form_id == "consent":
         consent = db.get(Consent, subject_id)
+        consent.is_final = True
         validity, revocation = data["validity"], data["revocation"]
         consent.valid_from = _date(validity["valid_from"])
         consent.valid_until = _date(validity["valid_until"])

@@ -98,7 +98,7 @@ class SubjectOut(Schema):
     case_id = fields.Integer()
     kind = fields.String()
     date = fields.Date(allow_none=True)
-    state = fields.String(allow_none=True, metadata={"description": "consents: valid, expired, revoked, refused"})
+    state = fields.String(allow_none=True, metadata={"description": "consents: draft (no final record yet), valid, expired, revoked, refused"})
     sequence = fields.Integer(allow_none=True)
     form = fields.String(allow_none=True)
     current = fields.Nested(RecordOut, allow_none=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary,
-                        String, Text, UniqueConstraint, func)
+                        String, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -151,9 +151,13 @@ class Consent(Base):
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     revoked_on: Mapped[dt.date | None] = mapped_column(Date)
     refused: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_final: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     def state(self, today: dt.date) -> str:
+        """draft (no final record yet: it covers nothing), refused, revoked, expired, valid."""
+        if not self.is_final:
+            return "draft"
         if self.refused:
             return "refused"
         if self.revoked_on is not None and self.revoked_on <= today:

@@ -95,10 +95,7 @@ def consent_rows(session, case_id: int, today: dt.date) -> list[ConsentRow]:
     for consent in session.scalars(select(Consent).where(Consent.case_id == case_id)
                                    .order_by(Consent.id)):
         record = newest_record(session, "consent", consent.id)
-        final = session.scalar(select(Record.id).where(
-            Record.subject == "consent", Record.subject_id == consent.id,
-            Record.status == "final").limit(1))
-        rows.append(ConsentRow(consent, record, consent.state(today) if final else "draft"))
+        rows.append(ConsentRow(consent, record, consent.state(today)))
     return rows
 
 

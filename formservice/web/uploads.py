@@ -95,16 +95,8 @@ TOO_LARGE["web.upload.receive"] = _too_large
 
 
 def case_findings(case, form_id: str, data: dict) -> list[dict]:
-    """What storing would add about this case: the child is not the case's child, an
-    earlier action is missing from a follow-up (casework's own checks, run read-only)."""
-    session = db.session()
-    found = []
-    try:
-        found += casework._child_findings(case, data)
-        found += casework._follow_up_findings(session, case, form_id, data, None)
-    except (AttributeError, TypeError, KeyError):  # casework changed: storing still checks
-        log.exception("case findings for the preview")
-    return [f.as_dict() for f in found]
+    """What storing would add about this case (casework's own checks, run read-only)."""
+    return [f.as_dict() for f in casework.case_findings(db.session(), case, form_id, data)]
 
 
 @bp.get("/<token>")
