@@ -7,8 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pg_databases
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from formservice.app import create_app
 from formservice.storage import db as storage
@@ -32,17 +33,14 @@ def pg_template():
     if not url:
         yield None
         return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = pg_databases.admin_engine(url)
     name = f"fs_template_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(url.rsplit("/", 1)[0] + "/" + name)
+    pg_databases.create(admin, name)
+    engine = create_engine(pg_databases.url_of(url, name))
     storage.migrate(engine)
     engine.dispose()
     yield name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_databases.drop(admin, name)
     admin.dispose()
 
 
@@ -52,13 +50,11 @@ def database_url(request, tmp_path, pg_template):
         yield f"sqlite:///{tmp_path / 'formservice.sqlite3'}"
         return
     url = os.environ["TEST_DATABASE_URL"]
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = pg_databases.admin_engine(url)
     name = f"fs_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
-    yield url.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_databases.create(admin, name, pg_template)
+    yield pg_databases.url_of(url, name)
+    pg_databases.drop(admin, name)
     admin.dispose()
 
 
@@ -90,7 +86,6 @@ class World:
 
 
 def make_world(app) -> World:
-    from formservice import casework
     from formservice.auth import accounts
     from formservice.storage.models import Case
     world = World()

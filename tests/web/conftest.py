@@ -12,9 +12,9 @@ import re
 import shutil
 import uuid
 
+import pg_databases
 import pytest
 from service.conftest import PASSWORD, make_world
-from sqlalchemy import create_engine, text
 
 from formservice.app import create_app
 
@@ -43,15 +43,12 @@ def web_pg_template(tmp_path_factory):
     if not url:
         yield None
         return
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = pg_databases.admin_engine(url)
     name = f"fs_web_template_{os.getpid()}"
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    world = _seed(url.rsplit("/", 1)[0] + "/" + name, tmp_path_factory.mktemp("web-pg"))
+    pg_databases.create(admin, name)
+    world = _seed(pg_databases.url_of(url, name), tmp_path_factory.mktemp("web-pg"))
     yield name, world
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_databases.drop(admin, name)
     admin.dispose()
 
 
@@ -74,13 +71,11 @@ def seeded(request, tmp_path):
         return
     template, world = request.getfixturevalue("web_pg_template")
     url = os.environ["TEST_DATABASE_URL"]
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = pg_databases.admin_engine(url)
     name = f"fs_web_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-    yield url.rsplit("/", 1)[0] + "/" + name, world
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    pg_databases.create(admin, name, template)
+    yield pg_databases.url_of(url, name), world
+    pg_databases.drop(admin, name)
     admin.dispose()
 
 
