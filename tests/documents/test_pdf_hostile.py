@@ -1,10 +1,8 @@
 """PDFs that are not our forms, are damaged, locked or scripted: a clear reason or findings."""
-import io
 
+import hostile_files
 import pytest
-from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-from reportlab.pdfgen import canvas
 
 from formservice.documents.errors import DocumentError
 from formservice.documents.pdf_fill import render_pdf
@@ -18,23 +16,14 @@ def _ours() -> bytes:
 
 
 def _rewritten(change) -> bytes:
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_ours())))
-    change(writer)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return hostile_files.rewritten_pdf(_ours(), change)
 
 
 def _encrypted():
-    return _rewritten(lambda writer: writer.encrypt("hemmelig"))
+    return hostile_files.encrypted_pdf(_ours())
 
 
-def _plain_pdf():
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, "Referat")
-    page.save()
-    return out.getvalue()
+_plain_pdf = hostile_files.foreign_pdf
 
 
 def _no_form():
@@ -44,11 +33,7 @@ def _no_form():
 
 
 def _javascript():
-    def add(writer):
-        writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-            NameObject("/S"): NameObject("/JavaScript"),
-            NameObject("/JS"): TextStringObject("app.alert('hej')")})
-    return _rewritten(add)
+    return hostile_files.javascript_pdf(_ours())
 
 
 def _field_javascript():

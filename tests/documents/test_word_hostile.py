@@ -3,8 +3,8 @@ import io
 import os
 import zipfile
 
+import hostile_files
 import pytest
-from docx import Document
 
 from formservice.documents.errors import DocumentError
 from formservice.documents.word_parse import parse_docx
@@ -17,45 +17,9 @@ def _ours() -> bytes:
     return render_docx("consent", data)
 
 
-def _replace(docx: bytes, replacements: dict[str, bytes | None], extra=()) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            if name in replacements:
-                if replacements[name] is not None:
-                    target.writestr(name, replacements[name])
-            else:
-                target.writestr(name, source.read(name))
-        for name, content in extra:
-            target.writestr(name, content)
-    return out.getvalue()
-
-
-def _foreign_docx() -> bytes:
-    document = Document()
-    document.add_paragraph("Referat fra forældremøde")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:body><w:p><w:r><w:t>&lol3;</w:t></w:r></w:p></w:body></w:document>"""
-
-
-def _zip_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        target.writestr("[Content_Types].xml", "<Types/>")
-        with target.open("word/document.xml", "w") as part:
-            block = b"\0" * (1024 * 1024)
-            for _ in range(40):
-                part.write(block)
-    return out.getvalue()
+_replace = hostile_files.zip_replace
+_foreign_docx = hostile_files.foreign_docx
+BILLION_LAUGHS = hostile_files.BILLION_LAUGHS
 
 
 CASES = {
@@ -65,7 +29,7 @@ CASES = {
     "foreign docx": (_foreign_docx(), "ikke en formular fra formservice"),
     "macro-enabled docm": (_replace(_ours(), {}, [("word/vbaProject.bin", b"\0" * 64)]), "makroer"),
     "entity bomb": (_replace(_ours(), {"word/document.xml": BILLION_LAUGHS}), "DOCTYPE"),
-    "zip bomb": (_zip_bomb(), "mistænkeligt stor"),
+    "zip bomb": (hostile_files.zip_bomb(), "mistænkeligt stor"),
     "encrypted or .doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "adgangskode"),
     "truncated": (_ours()[:3000], "beskadiget"),
     "broken xml": (_replace(_ours(), {"word/document.xml": b"<w:document><w:body>"}), "beskadiget"),

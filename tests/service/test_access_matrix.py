@@ -23,7 +23,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pytest
 from conftest import PASSWORD, SAMPLES
 from sqlalchemy import update
 

@@ -15,8 +15,8 @@ import hashlib
 import io
 import json
 import os
-import zipfile
 
+import hostile_files
 import pytest
 from conftest import PASSWORD, SAMPLES, make_world
 from sqlalchemy import text
@@ -339,87 +339,28 @@ def _ours_pdf() -> bytes:
     return rendered("consent", "pdf")
 
 
-def _zip_replace(docx: bytes, replacements: dict, extra=()) -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(docx))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for name in source.namelist():
-            if name in replacements:
-                if replacements[name] is not None:
-                    target.writestr(name, replacements[name])
-            else:
-                target.writestr(name, source.read(name))
-        for name, content in extra:
-            target.writestr(name, content)
-    return out.getvalue()
-
-
 def _zip_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        target.writestr("[Content_Types].xml", "<Types/>")
-        with target.open("word/document.xml", "w") as part:
-            block = b"\0" * (1024 * 1024)
-            for _ in range(200):
-                part.write(block)
-    return out.getvalue()
+    return hostile_files.zip_bomb(200)
 
 
 def _entity_bomb() -> bytes:
-    lol = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
-<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
-<!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
-<!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
-<!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
-<!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">]>
-<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">
-<w:body><w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>"""
-    return _zip_replace(_ours_docx(), {"word/document.xml": lol})
+    return hostile_files.entity_bomb(_ours_docx())
 
 
 def _docm() -> bytes:
-    return _zip_replace(_ours_docx(), {}, [("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 60)])
-
-
-def _foreign_docx() -> bytes:
-    from docx import Document
-    document = Document()
-    document.add_paragraph("Referat fra forældremøde")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return hostile_files.docm(_ours_docx())
 
 
 def _encrypted_pdf() -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_ours_pdf())))
-    writer.encrypt("hemmelig")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _foreign_pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-    out = io.BytesIO()
-    page = canvas.Canvas(out)
-    page.drawString(72, 720, "Referat")
-    page.save()
-    return out.getvalue()
+    return hostile_files.encrypted_pdf(_ours_pdf())
 
 
 def _javascript_pdf() -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_ours_pdf())))
-    writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-        NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return hostile_files.javascript_pdf(_ours_pdf())
+
+
+_foreign_docx, _foreign_pdf = hostile_files.foreign_docx, hostile_files.foreign_pdf
+_zip_replace = hostile_files.zip_replace
 
 
 # name: (builder, a word of the Danish reason)

@@ -5,7 +5,6 @@ import time
 import zipfile
 from pathlib import Path
 
-from formservice import records
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 

@@ -3,13 +3,12 @@ on the server (not in the client) until the user stores it; bad files get a Dani
 message on the page, never a server error page."""
 from __future__ import annotations
 
-import io
 import os
 import re
 import time
-import zipfile
 from pathlib import Path
 
+import hostile_files
 import pytest
 from sqlalchemy import func, select
 
@@ -200,40 +199,14 @@ def test_cancel_deletes_the_kept_file(app, staff_a, world):
 # --- bad files ----------------------------------------------------------------------------
 
 def _docm() -> bytes:
-    source = zipfile.ZipFile(io.BytesIO(consent_docx()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in source.namelist():
-            target.writestr(name, source.read(name))
-        target.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0" + b"\0" * 60)
-    return out.getvalue()
-
-
-def _foreign_docx() -> bytes:
-    from docx import Document as WordDocument
-    document = WordDocument()
-    document.add_paragraph("Referat fra forældremøde")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return hostile_files.docm(consent_docx())
 
 
 def _encrypted_pdf() -> bytes:
-    from pypdf import PdfReader, PdfWriter
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(records.render("consent", sample("consent"), "pdf")[0])))
-    writer.encrypt("hemmelig")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return hostile_files.encrypted_pdf(records.render("consent", sample("consent"), "pdf")[0])
 
 
-def _foreign_pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-    out = io.BytesIO()
-    sheet = canvas.Canvas(out)
-    sheet.drawString(72, 720, "Referat")
-    sheet.save()
-    return out.getvalue()
+_foreign_docx, _foreign_pdf = hostile_files.foreign_docx, hostile_files.foreign_pdf
 
 
 BAD = {
