@@ -62,11 +62,8 @@ def latest_minutes(db, case_id: int) -> dict | None:
 
 
 def open_actions(db, case_id: int) -> list[dict]:
-    return [{"id": a.id, "description": a.description, "goal": a.goal,
-             "responsible": a.responsible, "priority": a.priority,
-             "deadline": a.deadline.isoformat() if a.deadline else None}
-            for a in db.scalars(select(Action).where(Action.case_id == case_id,
-                                                     Action.status == "open").order_by(Action.id))]
+    return [action.as_item() for action in db.scalars(
+        select(Action).where(Action.case_id == case_id, Action.status == "open").order_by(Action.id))]
 
 
 def next_follow_up(db, case: Case, meeting_date: dt.date | None = None) -> dict:

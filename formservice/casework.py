@@ -17,7 +17,7 @@ from . import audit, records
 from .documents.errors import DocumentError
 from .forms import get_form
 from .forms.record import Finding, error, has_errors
-from .series import apply_follow_up
+from .series import apply_follow_up, deadlines
 from .storage.models import (Action, Case, Consent, Document, Meeting, NetworkMap, Record,
                              User)
 
@@ -189,11 +189,9 @@ def _open_before(db, meeting: Meeting) -> list[dict]:
     """The actions still open when this meeting starts, in the order they were agreed."""
     earlier = select(Meeting.id).where(Meeting.case_id == meeting.case_id,
                                        Meeting.sequence < meeting.sequence)
-    return [{"id": a.id, "description": a.description, "goal": a.goal,
-             "responsible": a.responsible, "priority": a.priority,
-             "deadline": a.deadline.isoformat() if a.deadline else None}
-            for a in db.scalars(select(Action).where(Action.meeting_id.in_(earlier),
-                                                     Action.status == "open").order_by(Action.id))]
+    return [action.as_item() for action in db.scalars(
+        select(Action).where(Action.meeting_id.in_(earlier), Action.status == "open")
+        .order_by(Action.id))]
 
 
 def _copy_action(action: Action, item: dict):
@@ -285,3 +283,56 @@ def _existing_upload(db, case, digest) -> Record | None:
     if document is None:
         return None
     return db.scalar(select(Record).where(Record.document_id == document.id))
+
+
+CONSENT_WARN_DAYS = 30
+
+
+@dataclass
+class CaseDue:
+    """Something due on a case: an agenda or minutes to send, a consent to renew."""
+    case: Case
+    kind: str      # agenda | minutes | consent
+    state: str     # due | overdue | expiring | expired | revoked
+    date: dt.date  # the deadline (consents: when it expires or was revoked)
+    meeting_date: dt.date | None = None
+    meeting_id: int | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.state in ("overdue", "expired", "revoked")
+
+
+def due_items(db, cases, today: dt.date, horizon_days: int) -> list[CaseDue]:
+    """For open cases, what is overdue or due within `horizon_days`: agendas (7 days
+    before a meeting) and minutes (7 days after) not yet sent, by each meeting's newest
+    record, and consents revoked, expired or expiring within CONSENT_WARN_DAYS."""
+    found = []
+    for case in cases:
+        if case.status != "open":
+            continue
+        for meeting in db.scalars(select(Meeting).where(Meeting.case_id == case.id)
+                                  .order_by(Meeting.sequence)):
+            if meeting.meeting_date is None:
+                continue
+            record = db.scalar(select(Record).where(
+                Record.subject == "meeting", Record.subject_id == meeting.id)
+                .order_by(Record.version.desc()).limit(1))
+            data = record.data if record is not None else {}
+            header = data.get("meeting") or {}
+            closing = data.get("closing") or data.get("outcome") or {}
+            for due in deadlines(meeting.meeting_date, _date(header.get("agenda_sent")),
+                                 _date(closing.get("minutes_sent")), today,
+                                 horizon_days=horizon_days):
+                found.append(CaseDue(case, due.kind, due.state, due.date,
+                                     meeting.meeting_date, meeting.id))
+        for consent in db.scalars(select(Consent).where(Consent.case_id == case.id)):
+            state = consent.state(today)
+            if state == "revoked":
+                found.append(CaseDue(case, "consent", "revoked", consent.revoked_on))
+            elif state == "expired":
+                found.append(CaseDue(case, "consent", "expired", consent.valid_until))
+            elif (state == "valid" and consent.valid_until is not None
+                  and (consent.valid_until - today).days <= CONSENT_WARN_DAYS):
+                found.append(CaseDue(case, "consent", "expiring", consent.valid_until))
+    return found

@@ -10,14 +10,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
-from .. import audit, batches, records
+from .. import audit, batches, casework, records
 from ..auth.access import case_for, current_user, visible_cases
 from ..errors import fail
-from ..series import deadlines
+from ..series import Due
 from ..series.batch import PlanError, read_plan
 from ..series.calendar import MeetingEntry, series_calendar
 from ..storage import db
-from ..storage.models import Batch, Case, Consent, Meeting, Record
+from ..storage.models import Batch, Case, Meeting, Record
 from .forms_api import document_response
 from .schemas import FormatQuery
 
@@ -131,40 +131,22 @@ class DueOverview(MethodView):
         if "institution_id" in query:
             statement = statement.where(Case.institution_id == query["institution_id"])
         session = db.session()
-        items = []
-        for case in session.scalars(statement.order_by(Case.child_name)):
-            for meeting, data in _meeting_rows(session, case.id):
-                if meeting.meeting_date is None:
-                    continue
-                header = data.get("meeting") or {}
-                closing = data.get("closing") or data.get("outcome") or {}
-                for due in deadlines(meeting.meeting_date, _date(header.get("agenda_sent")),
-                                     _date(closing.get("minutes_sent")), today,
-                                     horizon_days=query["horizon_days"]):
-                    items.append({"case_id": case.id, "child_name": case.child_name,
-                                  "institution": case.institution.name, "kind": due.kind,
-                                  "state": due.state, "date": due.date, "meeting_id": meeting.id,
-                                  "message": due.label})
-            for consent in session.scalars(select(Consent).where(Consent.case_id == case.id)):
-                state = consent.state(today)
-                if state in ("revoked", "expired") or (
-                        state == "valid" and consent.valid_until is not None
-                        and (consent.valid_until - today).days <= 30):
-                    shown = {"revoked": "Samtykket er trukket tilbage",
-                             "expired": "Samtykket er udløbet",
-                             "valid": "Samtykket udløber snart"}[state]
-                    items.append({"case_id": case.id, "child_name": case.child_name,
-                                  "institution": case.institution.name, "kind": "consent",
-                                  "state": "expiring" if state == "valid" else state,
-                                  "date": consent.revoked_on if state == "revoked" else consent.valid_until,
-                                  "meeting_id": None,
-                                  "message": f"{shown} ({(consent.revoked_on if state == 'revoked' else consent.valid_until):%d-%m-%Y})"})
+        items = [{"case_id": item.case.id, "child_name": item.case.child_name,
+                  "institution": item.case.institution.name, "kind": item.kind,
+                  "state": item.state, "date": item.date, "meeting_id": item.meeting_id,
+                  "message": _due_message(item)}
+                 for item in casework.due_items(session, session.scalars(statement).all(), today,
+                                                query["horizon_days"])]
         audit.record_now("read", "due", detail={"count": len(items)})
         return sorted(items, key=lambda item: (item["date"], item["child_name"]))
 
 
-def _date(value):
-    return dt.date.fromisoformat(value) if value else None
+def _due_message(item) -> str:
+    if item.kind == "consent":
+        shown = {"revoked": "Samtykket er trukket tilbage", "expired": "Samtykket er udløbet",
+                 "expiring": "Samtykket udløber snart"}[item.state]
+        return f"{shown} ({item.date:%d-%m-%Y})"
+    return Due(item.kind, item.state, item.date, item.meeting_date).label
 
 
 @blp.route("/batches")

@@ -142,6 +142,12 @@ class Action(Base):
     last_decision: Mapped[str | None] = mapped_column(String(10))  # continue | adjust | stop
     decided_at_meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
 
+    def as_item(self) -> dict:
+        """The action as series.apply_follow_up and the follow-up form take it."""
+        return {"id": self.id, "description": self.description, "goal": self.goal,
+                "responsible": self.responsible, "priority": self.priority,
+                "deadline": self.deadline.isoformat() if self.deadline else None}
+
 
 class Consent(Base):
     __tablename__ = "consents"

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ..auth.access import visible_cases
-from ..series import agenda_due, deadlines, minutes_due
+from ..casework import CaseDue, due_items
+from ..series import agenda_due, minutes_due
 from ..storage.models import (
     Action,
     Case,
@@ -21,7 +22,6 @@ from ..storage.models import (
     User,
 )
 
-CONSENT_WARN_DAYS = 30
 CONSENT_STATES = {"valid": "Gyldigt", "expired": "Udløbet", "revoked": "Trukket tilbage",
                   "refused": "Afvist", "draft": "Kladde – gælder ikke endnu"}
 
@@ -128,18 +128,8 @@ DUE_STATES = {"due": "Snart", "overdue": "Overskredet", "expiring": "Udløber sn
               "expired": "Udløbet", "revoked": "Trukket tilbage"}
 
 
-@dataclass
-class DueItem:
-    case: Case
-    kind: str      # agenda | minutes | consent
-    state: str     # due | overdue | expiring | expired | revoked
-    date: dt.date  # the deadline (consents: when it expires or was revoked)
-    meeting_date: dt.date | None = None
-    meeting_id: int | None = None
-
-    @property
-    def urgent(self) -> bool:
-        return self.state in ("overdue", "expired", "revoked")
+class DueItem(CaseDue):
+    """A due item as the start page shows it."""
 
     @property
     def state_text(self) -> str:
@@ -166,33 +156,13 @@ class Overview:
 
 
 def overview(session, user: User, today: dt.date, horizon_days: int = 7) -> Overview:
-    """My cases, and for the open ones what is overdue or due within `horizon_days`:
-    agendas (7 days before a meeting), minutes (7 days after), and consents that expire
-    within 30 days, have expired or been revoked (as GET /api/v1/due)."""
+    """My cases, and for the open ones what is overdue or due within `horizon_days`
+    (casework.due_items, as GET /api/v1/due), the overdue first."""
     cases = session.scalars(select(Case).where(visible_cases(user))
                             .order_by(Case.status != "open", Case.child_name)).all()
     found = Overview(list(cases))
-    for case in cases:
-        if case.status != "open":
-            continue
-        for row in meeting_rows(session, case.id, today):
-            if row.meeting.meeting_date is None:
-                continue
-            header = row.data.get("meeting") or {}
-            closing = row.data.get("closing") or row.data.get("outcome") or {}
-            for due in deadlines(row.meeting.meeting_date, _date(header.get("agenda_sent")),
-                                 _date(closing.get("minutes_sent")), today,
-                                 horizon_days=horizon_days):
-                found.due.append(DueItem(case, due.kind, due.state, due.date,
-                                         row.meeting.meeting_date, row.meeting.id))
-        for consent in session.scalars(select(Consent).where(Consent.case_id == case.id)):
-            state = consent.state(today)
-            if state == "revoked":
-                found.due.append(DueItem(case, "consent", "revoked", consent.revoked_on))
-            elif state == "expired":
-                found.due.append(DueItem(case, "consent", "expired", consent.valid_until))
-            elif (state == "valid" and consent.valid_until is not None
-                  and (consent.valid_until - today).days <= CONSENT_WARN_DAYS):
-                found.due.append(DueItem(case, "consent", "expiring", consent.valid_until))
+    found.due = [DueItem(item.case, item.kind, item.state, item.date, item.meeting_date,
+                         item.meeting_id)
+                 for item in due_items(session, cases, today, horizon_days)]
     found.due.sort(key=lambda item: (not item.urgent, item.date, item.case.child_name))
     return found
