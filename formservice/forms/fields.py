@@ -6,13 +6,15 @@ and the parsers how to read it back; the marshmallow field does the validation.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from marshmallow import ValidationError, fields, validate
 
+from . import danish
+
 # XML 1.0 cannot hold these characters, so no document could carry them.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 MAX_TEXT_LENGTH = 20_000  # characters in one field: a long minute, not a file
 
 TEXT = "text"
@@ -45,29 +47,48 @@ class FormText(fields.String):
                 f"Teksten indeholder et tegn, der ikke kan gemmes i et dokument "
                 f"(U+{ord(bad.group()):04X})."
             )
-        return text or None
+        # A value of only spaces (or line breaks) is no value.
+        return text if text.strip() else None
 
 
 class FormDate(fields.Date):
+    """A date; reads ISO (2026-03-10) and the Danish spellings danish.parse_date knows
+    (10-03-2026, 10/3 26, 10. marts 2026, ...) and stores the ISO date."""
+
     default_error_messages = {**_DANISH_ERRORS,
-                              "invalid": "Ikke en gyldig dato (skriv ÅÅÅÅ-MM-DD).",
+                              "invalid": danish.DATE_HINT,
                               "format": "Datoen kan ikke skrives ud."}
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if value == "":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        if not value.strip():
             return None
-        return super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return danish.parse_date(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class FormTime(FormText):
-    default_error_messages = {**FormText.default_error_messages,
-                              "time": "Ikke et gyldigt klokkeslæt (skriv TT:MM, fx 09:30)."}
+    """A time of day stored as "HH:MM"; reads 14:30, 14.30, kl. 14.30, kl 14, 9.05, 14."""
+
+    default_error_messages = {**FormText.default_error_messages, "time": danish.TIME_HINT}
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, dt.time):
+            return f"{value.hour:02d}:{value.minute:02d}"
         text = super()._deserialize(value, attr, data, **kwargs)
-        if text is not None and not _TIME.match(text):
-            raise self.make_error("time")
-        return text
+        if text is None:
+            return None
+        try:
+            return danish.parse_time(text)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class FormBool(fields.Boolean):
@@ -124,8 +145,9 @@ def choice(label, options, *, required=False, help=None):
     values = [value for value, _ in options]
     message = "Skal være en af: " + ", ".join(f"{v} ({lbl})" for v, lbl in options) + "."
     field_class = FormInteger if all(isinstance(v, int) for v in values) else FormText
+    # "" and a value of only spaces load as None (not given), which is no wrong choice.
     return field_class(allow_none=True, load_default=None,
-                       validate=validate.OneOf(values, error=message),
+                       validate=validate.OneOf(values + [None], error=message),
                        metadata=_meta(label, CHOICE, required, help, options=options))
 
 

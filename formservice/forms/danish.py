@@ -1,0 +1,114 @@
+"""Reading dates and times the way Danes write them.
+
+Pure functions, standard library only. Staff type "10-03-2026", "10/3 26", "10. marts 2026"
+or "kl. 14.30" in Word, in a PDF or in the browser; the forms store the canonical ISO date
+and "HH:MM". Errors are plain Danish without paths or internal codes.
+
+    parse_date(text, *, today=None) -> datetime.date
+    parse_time(text) -> str            # "HH:MM"
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+DATE_HINT = "Skriv datoen som dd-mm-åååå, fx 10-03-2026."
+TIME_HINT = "Skriv tidspunktet som 14:30."
+
+MONTHS = {
+    "januar": 1, "jan": 1,
+    "februar": 2, "feb": 2,
+    "marts": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "maj": 5,
+    "juni": 6, "jun": 6,
+    "juli": 7, "jul": 7,
+    "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9,
+    "oktober": 10, "okt": 10,
+    "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+
+# Unicode spaces Word and browsers put between "10." and "marts" (no-break, thin, ...).
+_SPACES = re.compile(r"[\s\u00a0\u2007\u202f]+")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# 10-03-2026  10.3.2026  10/3-2026  10/3 2026  10/3 26  10-03-26  10.03.26
+_NUMERIC = re.compile(r"^(\d{1,2})\s*[-./]\s*(\d{1,2})\s*[-./ ]\s*(\d{2}|\d{4})$")
+# 10. marts 2026  10 mar 2026  10. mar. 26  10.marts 2026
+_NAMED = re.compile(r"^(\d{1,2})\.?\s*([a-zæøå]+)\.?\s*(\d{2}|\d{4})$")
+
+_CLOCK = re.compile(r"^(?:kl\.?\s*)?(\d{1,2})(?:\s*[:.]\s*(\d{2}))?$")
+
+
+def _clean(text) -> str:
+    if not isinstance(text, str):
+        raise ValueError(DATE_HINT)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _full_year(year_text: str, today: dt.date) -> int:
+    year = int(year_text)
+    if len(year_text) == 4:
+        return year
+    return 2000 + year if 2000 + year <= today.year + 10 else 1900 + year
+
+
+def _make(year: int, month: int, day: int) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"Datoen {day:02d}-{month:02d}-{year:04d} findes ikke. "
+                         + DATE_HINT) from None
+
+
+def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
+    """The date in `text`, written as Danes write it.
+
+    Accepts 2026-03-10, 10-03-2026, 10.3.2026, 10/3-2026, 10/3 2026, 10. marts 2026,
+    10 mar 2026, 10/3 26 and 10-03-26. A two-digit year is 20yy when that is at most ten
+    years after this year (`today`, default the real today), else 19yy.
+    Raises ValueError with a Danish message for anything else, and for dates that do
+    not exist (31-02-2026).
+    """
+    cleaned = _clean(text).lower()
+    today = today or dt.date.today()
+    match = _ISO.match(cleaned)
+    if match:
+        year, month, day = (int(part) for part in match.groups())
+        return _make(year, month, day)
+    match = _NUMERIC.match(cleaned)
+    if match:
+        day, month, year = match.groups()
+        return _make(_full_year(year, today), int(month), int(day))
+    match = _NAMED.match(cleaned)
+    if match:
+        day, month_name, year = match.groups()
+        month = MONTHS.get(month_name)
+        if month is None:
+            raise ValueError(f"Ukendt måned. {DATE_HINT}")
+        return _make(_full_year(year, today), month, int(day))
+    raise ValueError(DATE_HINT)
+
+
+def parse_time(text: str) -> str:
+    """The time of day in `text` as "HH:MM".
+
+    Accepts 14:30, 14.30, kl. 14.30, kl 14, 9.05 and 14. Raises ValueError with a Danish
+    message otherwise (also for 24:00, 14:60 and 14.5).
+    """
+    if not isinstance(text, str):
+        raise ValueError(TIME_HINT)
+    match = _CLOCK.match(_SPACES.sub(" ", text).strip().lower())
+    if not match:
+        raise ValueError(TIME_HINT)
+    hour = int(match.group(1))
+    minute = int(match.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"Tidspunktet findes ikke. {TIME_HINT}")
+    return f"{hour:02d}:{minute:02d}"
+
+
+def format_date(day: dt.date) -> str:
+    """The Danish way to show a date: dd-mm-åååå."""
+    return f"{day:%d-%m-%Y}"
