@@ -1,27 +1,17 @@
 """Blocks shared by several forms: child, meeting header, participant, action, ..."""
 from __future__ import annotations
 
-import os
-
 from . import fields as f
+from . import options
 from .base import Block
 
 
 def meeting_types() -> tuple[tuple[str, str], ...]:
-    """The meeting types a municipality uses: UM and NM unless configured otherwise.
+    """The meeting types the municipality uses (options.configure): UM and NM by default.
 
-    FORMSERVICE_MEETING_TYPES="UM=Udviklingsmøde;NM=Netværksmøde;SM=Samarbejdsmøde".
     The code NM keeps its meaning (the authority always takes part).
     """
-    configured = os.environ.get("FORMSERVICE_MEETING_TYPES", "").strip()
-    if not configured:
-        return (("UM", "Udviklingsmøde"), ("NM", "Netværksmøde"))
-    pairs = []
-    for item in configured.split(";"):
-        code, _, label = item.partition("=")
-        if code.strip() and label.strip():
-            pairs.append((code.strip(), label.strip()))
-    return tuple(pairs)
+    return options.meeting_types()
 
 
 ROLES = (
@@ -73,7 +63,7 @@ class Child(Block):
 
 
 class MeetingHeader(Block):
-    meeting_type = f.choice("Mødetype", meeting_types(), required=True)
+    meeting_type = f.choice("Mødetype", f.LiveOptions(meeting_types), required=True)
     case_kind = f.choice("Sagstype (netværksmøde)", CASE_KINDS)
     date = f.date("Mødedato", required=True)
     start_time = f.time("Starttidspunkt")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from marshmallow import ValidationError, fields, validate
 
@@ -139,15 +140,52 @@ def time(label, *, required=False, help=None):
                     metadata=_meta(label, TIME, required, help))
 
 
+class LiveOptions(Sequence):
+    """Options read at run time from a getter (e.g. the configured meeting types).
+
+    Behaves as the tuple of (value, label) pairs the getter returns now; layout.sections
+    turns it into a plain tuple (and caches per value)."""
+
+    def __init__(self, getter):
+        self._getter = getter
+
+    def __getitem__(self, index):
+        return tuple(self._getter())[index]
+
+    def __len__(self):
+        return len(tuple(self._getter()))
+
+    def __iter__(self):
+        return iter(tuple(self._getter()))
+
+    def __repr__(self):
+        return f"LiveOptions({tuple(self._getter())!r})"
+
+
+class _OneOf(validate.Validator):
+    """Value is None (not given) or one of the options' values, read when validating."""
+
+    def __init__(self, options):
+        self.options = options
+
+    def __call__(self, value):
+        options = tuple(self.options)
+        if value is None or value in [v for v, _ in options]:
+            return value
+        raise ValidationError(
+            "Skal være en af: " + ", ".join(f"{v} ({lbl})" for v, lbl in options) + ".")
+
+
 def choice(label, options, *, required=False, help=None):
-    """One of a fixed list. `options` is a sequence of (value, Danish label)."""
-    options = tuple(options)
+    """One of a list. `options` is a sequence of (value, Danish label), or LiveOptions
+    for a list that configuration may change at run time."""
+    if not isinstance(options, LiveOptions):
+        options = tuple(options)
     values = [value for value, _ in options]
-    message = "Skal være en af: " + ", ".join(f"{v} ({lbl})" for v, lbl in options) + "."
-    field_class = FormInteger if all(isinstance(v, int) for v in values) else FormText
+    field_class = FormInteger if values and all(isinstance(v, int) for v in values) \
+        else FormText
     # "" and a value of only spaces load as None (not given), which is no wrong choice.
-    return field_class(allow_none=True, load_default=None,
-                       validate=validate.OneOf(values + [None], error=message),
+    return field_class(allow_none=True, load_default=None, validate=_OneOf(options),
                        metadata=_meta(label, CHOICE, required, help, options=options))
 
 

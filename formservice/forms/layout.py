@@ -7,12 +7,11 @@ from this, and the parsers read back with it, so the three can never disagree.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import lru_cache
 
 from . import fields as f
-from . import get_form
+from . import get_form, options
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,14 @@ class Section:
 
 
 def cpr_enabled() -> bool:
-    return os.environ.get("FORMSERVICE_CPR_ENABLED", "").lower() in ("1", "true", "yes", "ja")
+    """Whether the municipality records the child's CPR number (options.configure)."""
+    return options.cpr_enabled()
 
 
-@lru_cache(maxsize=None)
-def _sections(form_id: str, with_cpr: bool) -> tuple[Section, ...]:
+@lru_cache(maxsize=64)
+def _sections(form_id: str, with_cpr: bool, meeting_types: tuple) -> tuple[Section, ...]:
+    # meeting_types is part of the key only: the options below are read now, so a
+    # configure() gives new sections (and the documents' caches keyed on them follow).
     schema = get_form(form_id).new_schema()
     sections = []
     for name, field in schema.fields.items():
@@ -67,7 +69,7 @@ def _sections(form_id: str, with_cpr: bool) -> tuple[Section, ...]:
                 name=inner_name,
                 label=inner_field.metadata["label"],
                 kind=inner_field.metadata["kind"],
-                options=inner_field.metadata.get("options", ()),
+                options=tuple(inner_field.metadata.get("options", ())),
                 multiline=inner_field.metadata.get("multiline", False),
                 help=inner_field.metadata.get("help"),
             )
@@ -81,9 +83,9 @@ def _sections(form_id: str, with_cpr: bool) -> tuple[Section, ...]:
 
 def sections(form_id: str) -> tuple[Section, ...]:
     """The sections as documents show them with this municipality's settings."""
-    return _sections(form_id, cpr_enabled())
+    return _sections(form_id, cpr_enabled(), options.meeting_types())
 
 
 def all_sections(form_id: str) -> tuple[Section, ...]:
     """Every field, including those a setting may hide (for building templates)."""
-    return _sections(form_id, True)
+    return _sections(form_id, True, options.meeting_types())

@@ -42,18 +42,18 @@ def test_required_fields_are_reported_with_their_label():
     assert messages["child.name"] == "Barnets navn skal udfyldes."
 
 
-def test_meeting_types_are_configurable(monkeypatch):
+def test_meeting_types_are_configurable(form_options):
     from formservice.forms import blocks
-    monkeypatch.setenv("FORMSERVICE_MEETING_TYPES", "UM=Udviklingsmøde;NM=Netværksmøde;SM=Samarbejdsmøde")
+    form_options.configure(meeting_types=(("UM", "Udviklingsmøde"), ("NM", "Netværksmøde"),
+                                          ("SM", "Samarbejdsmøde")))
     assert ("SM", "Samarbejdsmøde") in blocks.meeting_types()
-    monkeypatch.delenv("FORMSERVICE_MEETING_TYPES")
+    form_options.reset()
     assert blocks.meeting_types() == (("UM", "Udviklingsmøde"), ("NM", "Netværksmøde"))
 
 
-def test_cpr_is_refused_unless_the_municipality_turns_it_on(monkeypatch):
-    monkeypatch.delenv("FORMSERVICE_CPR_ENABLED", raising=False)
+def test_cpr_is_refused_unless_the_municipality_turns_it_on(form_options):
     data, findings = load_data("consent", {"child": {"cpr": "140522-1234"}})
     assert data is None and findings[0].path == "child.cpr"
-    monkeypatch.setenv("FORMSERVICE_CPR_ENABLED", "1")
+    form_options.configure(cpr_enabled=True)
     data, findings = load_data("consent", {"child": {"cpr": "140522-1234"}})
     assert findings == [] and data["child"]["cpr"] == "140522-1234"
