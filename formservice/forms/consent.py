@@ -36,10 +36,25 @@ class CustodyHolder(Block):
     custody = f.choice("Forældremyndighed", CUSTODY)
     lives_with_child = f.flag("Bor med barnet")
     signed_date = f.date("Underskrevet den")
+    # A person with the holder's power of attorney may sign for them; it then counts as
+    # the holder's consent. The form records who signed and the date of the fuldmagt.
+    proxy_name = f.text("Underskrevet med fuldmagt af")
+    proxy_date = f.date("Fuldmagten er dateret")
 
 
 class Household(Block):
     parents_live_together = f.flag("Forældrene bor sammen")
+
+
+class WhoConsents(Block):
+    both_parents_influence = f.flag(
+        "Begge forældres indflydelse på barnet skal drøftes",
+        help="Så skal begge forældre give samtykke, også uden fælles forældremyndighed.")
+    sole_signer_reason = f.text(
+        "Begrundelse, hvis kun den forælder, barnet bor hos, giver samtykke", multiline=True,
+        help="Kun ved fælles forældremyndighed og forskellige adresser, når den anden "
+             "forælder ikke kan nås (fx i udlandet eller på hospitalet), og samtalen ikke "
+             "kan vente.")
 
 
 class YoungPerson(Block):
@@ -97,6 +112,7 @@ class Consent(Block):
     child = f.section(Child, "Barnet")
     custody_holders = f.group(CustodyHolder, "Forældremyndighedsindehavere", blank_rows=2)
     household = f.section(Household, "Forældrenes bopæl")
+    who_consents = f.section(WhoConsents, "Hvem giver samtykke")
     young_person = f.section(YoungPerson, "Den unges stemme (fra 15 år)")
     purpose = f.section(Purpose, "Formål")
     information = f.section(
@@ -137,7 +153,19 @@ GUIDANCE = (
         "Har I fælles forældremyndighed og bor sammen, er det nok, at den ene af jer giver "
         "samtykke. Har I fælles forældremyndighed, men bor hver for sig, skal I begge give "
         "samtykke. Har én forælder forældremyndigheden alene, er dennes samtykke nok. En "
-        "ung på 15 år eller derover bliver hørt og kan skrive under sammen med forældrene.",
+        "ung på 15 år eller derover bliver hørt og kan skrive under sammen med forældrene. "
+        "Skal vi tale om begge forældres indflydelse på barnet, skal begge give samtykke, "
+        "også selv om kun den ene har forældremyndigheden.",
+        "Når den anden forælder ikke kan nås",
+        "Bor I hver for sig med fælles forældremyndighed, og kan den anden forælder ikke "
+        "nås – fx fordi han eller hun er i udlandet eller på hospitalet – og kan samtalen "
+        "ikke vente, kan den forælder, barnet bor hos, give samtykke alene. Vi skriver "
+        "begrundelsen på skemaet og beder den anden forælder om samtykke, så snart det "
+        "er muligt.",
+        "Underskrift med fuldmagt",
+        "Har en forælder givet en anden person fuldmagt, kan den person skrive under for "
+        "forælderen. Vi skriver på skemaet, hvem der har skrevet under, og hvilken dato "
+        "fuldmagten har.",
         "Oplysninger om en forælder",
         "Skal vi tale om en forælders egne forhold, fx alvorlig sygdom, misbrug eller "
         "kriminalitet, kræver det samtykke fra netop den forælder.",

@@ -78,7 +78,9 @@ def _empty_required(schema, data, prefix):
                 yield from _empty_required(inner, row, f"{path}.{index}.")
         elif isinstance(field, f.FormNested):
             yield from _empty_required(field.schema, value or {}, f"{path}.")
-        elif field.metadata.get("required") and value is None:
+        elif field.metadata.get("required") and (
+                value is None or (isinstance(value, str) and not value.strip())):
+            # a value of only spaces is no value (canonical data holds None already)
             yield path, field.metadata["label"]
 
 

@@ -12,9 +12,12 @@ import re
 from ..forms.consent import HEALTH_PROFESSIONS, PROFESSIONS
 from ..forms.record import Finding, error, warning
 from .common import (add_years, age_on, as_date, birth_date_of, dk_date, label, rows,
-                     section, text)
+                     section, short, text)
 
 YOUNG_PERSON_AGE = 15
+# A purpose of this many words or fewer ("Samarbejde", "Sprog og trivsel"?) is too vague.
+VAGUE_PURPOSE_WORDS = 2
+_WORDS = re.compile(r"[^\W\d_]+")
 KIND_FLAGS = ("development", "health", "family", "school_daycare", "parent_health",
               "parent_abuse", "parent_crime")
 PARENT_KINDS = {
@@ -102,6 +105,10 @@ def _holder(index: int, holder: dict) -> str:
     return name or f"Forælder nr. {index + 1}"
 
 
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " og " + names[-1]
+
+
 def _active(rule):
     """Skip a rule for a refused consent."""
     def wrapped(data, today):
@@ -120,6 +127,34 @@ def purpose_missing(data: dict, today: dt.date) -> list[Finding]:
                   "Skriv formålet med samtykket: konkret, hvad oplysningerne skal bruges "
                   "til (fx »at drøfte barnets sprog og trivsel på udviklingsmøder med PPR«). "
                   "Et samtykke uden formål gælder ikke.")]
+
+
+@_active
+def purpose_vague(data: dict, today: dt.date) -> list[Finding]:
+    """A purpose of a word or two (e.g. "Samarbejde") cannot be specific."""
+    purpose = text(section(data, "purpose").get("purpose"))
+    if purpose is None or len(_WORDS.findall(purpose)) > VAGUE_PURPOSE_WORDS:
+        return []
+    return [warning("consent.purpose_vague", "purpose.purpose",
+                    f"Formålet »{short(purpose)}« er for kort til at være konkret. Et "
+                    f"samtykke skal sige, hvad oplysningerne skal bruges til (fx »at drøfte "
+                    f"barnets sprog og trivsel på udviklingsmøder med PPR«). Uddyb "
+                    f"»Formålet med samtykket«.")]
+
+
+def refused_but_signed(data: dict, today: dt.date) -> list[Finding]:
+    """A consent both refused and signed contradicts itself."""
+    if not is_refused(data):
+        return []
+    signers = [_holder(i, h) for i, h in enumerate(rows(data, "custody_holders"))
+               if as_date(h.get("signed_date")) is not None]
+    if not signers:
+        return []
+    return [error("consent.refused_but_signed", "refusal.refused",
+                  f"Der står både, at samtykket er afvist, og at {_names(signers)} har "
+                  f"skrevet under. Et samtykke kan ikke både være givet og afvist: fjern "
+                  f"krydset ved »Samtykke afvist« (og datoen i »Afvist den«), eller slet "
+                  f"datoen i »Underskrevet den«.")]
 
 
 @_active
@@ -174,9 +209,13 @@ def prefilled(data: dict, today: dt.date) -> list[Finding]:
 def custody_consent(data: dict, today: dt.date) -> list[Finding]:
     """Who must consent (Ballerup annex).
 
-    Joint custody, living together: one suffices; joint custody, living apart: both;
-    sole custody: that holder. A holder has consented when "Underskrevet den" holds a
-    date; an oral consent without dates counts as one holder's consent.
+    Joint custody, living together: one suffices; joint custody, living apart: both,
+    except that the parent the child lives with may consent alone when the other cannot
+    be reached and the talk cannot wait, and the form records that reason (a warning
+    then); sole custody: that holder. When both parents' influence on the child is to be
+    discussed, both parents consent, even without joint custody. A holder has consented
+    when "Underskrevet den" holds a date, also when a person with the holder's power of
+    attorney signed; an oral consent without dates counts as one holder's consent.
     """
     holders = rows(data, "custody_holders")
     if not holders:
@@ -193,15 +232,22 @@ def custody_consent(data: dict, today: dt.date) -> list[Finding]:
                                f"skrive under."))
     if found:
         return found
+    found = _custody_holders_consent(data, holders)
+    if section(data, "who_consents").get("both_parents_influence"):
+        found += _both_parents_consent(data, holders, {f.path for f in found})
+    return found
+
+
+def _consented(holder: dict) -> bool:
+    return as_date(holder.get("signed_date")) is not None
+
+
+def _custody_holders_consent(data: dict, holders: list[dict]) -> list[Finding]:
     oral_only = is_oral(data) and not signed_dates(data)
-
-    def consented(holder):
-        return as_date(holder.get("signed_date")) is not None
-
     sole = [(i, h) for i, h in enumerate(holders) if h.get("custody") == "sole"]
     joint = [(i, h) for i, h in enumerate(holders) if h.get("custody") == "joint"]
     if sole:
-        if oral_only or any(consented(h) for _, h in sole):
+        if oral_only or any(_consented(h) for _, h in sole):
             return []
         index, holder = sole[0]
         return [error("consent.custody_consent_missing",
@@ -213,7 +259,7 @@ def custody_consent(data: dict, today: dt.date) -> list[Finding]:
                       "Ingen af de opførte forældre har forældremyndighed. Skriv den eller "
                       "dem på, der har forældremyndigheden: de skal give samtykke.")]
     if section(data, "household").get("parents_live_together"):
-        if oral_only or any(consented(h) for _, h in joint):
+        if oral_only or any(_consented(h) for _, h in joint):
             return []
         index, holder = joint[0]
         return [error("consent.custody_consent_missing",
@@ -227,15 +273,87 @@ def custody_consent(data: dict, today: dt.date) -> list[Finding]:
                       "forældrene ikke bor sammen, skal begge give samtykke: skriv den "
                       "anden forælder på. (Bor forældrene sammen, så sæt kryds i "
                       "»Forældrene bor sammen«.)")]
-    for index, holder in joint:
-        if not consented(holder):
-            hint = (" Ved mundtligt samtykke: skriv datoen for hver forælders samtykke."
-                    if is_oral(data) else "")
-            found.append(error(
-                "consent.custody_consent_missing", f"custody_holders.{index}.signed_date",
-                f"Forældrene har fælles forældremyndighed og bor ikke sammen, så begge skal "
-                f"give samtykke, men {_holder(index, holder)} har ikke skrevet under.{hint} "
-                f"(Bor forældrene sammen, så sæt kryds i »Forældrene bor sammen«.)"))
+    unsigned = [(i, h) for i, h in joint if not _consented(h)]
+    signed = [(i, h) for i, h in joint if _consented(h)]
+    who = section(data, "who_consents")
+    reason = text(who.get("sole_signer_reason"))
+    exception = (unsigned and signed and reason and not who.get("both_parents_influence")
+                 and all(h.get("lives_with_child") for _, h in signed))
+    found = []
+    for index, holder in unsigned:
+        if exception:
+            found.append(warning(
+                "consent.custody_exception", f"custody_holders.{index}.signed_date",
+                f"Kun {_names([_holder(i, h) for i, h in signed])}, som barnet bor hos, "
+                f"har givet samtykke; {_holder(index, holder)} har ikke skrevet under. "
+                f"Begrundelsen står på skemaet (»{short(reason, 60)}«). Bed "
+                f"{_holder(index, holder)} om samtykke, så snart det er muligt."))
+            continue
+        hint = (" Ved mundtligt samtykke: skriv datoen for hver forælders samtykke."
+                if is_oral(data) else "")
+        if signed and not reason and all(h.get("lives_with_child") for _, h in signed):
+            hint += (" Kan den anden forælder ikke nås, og kan samtalen ikke vente, så "
+                     "skriv begrundelsen i »Begrundelse, hvis kun den forælder, barnet bor "
+                     "hos, giver samtykke«.")
+        elif signed and reason and not all(h.get("lives_with_child") for _, h in signed):
+            hint += (" Undtagelsen gælder kun, når den forælder, barnet bor hos, giver "
+                     "samtykke (sæt kryds i »Bor med barnet«).")
+        found.append(error(
+            "consent.custody_consent_missing", f"custody_holders.{index}.signed_date",
+            f"Forældrene har fælles forældremyndighed og bor ikke sammen, så begge skal "
+            f"give samtykke, men {_holder(index, holder)} har ikke skrevet under.{hint} "
+            f"(Bor forældrene sammen, så sæt kryds i »Forældrene bor sammen«.)"))
+    return found
+
+
+def _both_parents_consent(data: dict, holders: list[dict], reported: set) -> list[Finding]:
+    if len(holders) < 2:
+        if "custody_holders" in reported:
+            return []
+        return [error("consent.both_parents_required", "custody_holders",
+                      "Begge forældres indflydelse på barnet skal drøftes, så begge "
+                      "forældre skal give samtykke – også en forælder uden "
+                      "forældremyndighed. Skriv den anden forælder på, og få vedkommendes "
+                      "underskrift.")]
+    found = []
+    for index, holder in enumerate(holders):
+        path = f"custody_holders.{index}.signed_date"
+        if _consented(holder) or path in reported:
+            continue
+        found.append(error(
+            "consent.both_parents_required", path,
+            f"Begge forældres indflydelse på barnet skal drøftes, så begge forældre skal "
+            f"give samtykke, også uden fælles forældremyndighed – men "
+            f"{_holder(index, holder)} har ikke skrevet under. Skriv datoen i "
+            f"»Underskrevet den«."))
+    return found
+
+
+@_active
+def proxy_recorded(data: dict, today: dt.date) -> list[Finding]:
+    """A person signing under a custody holder's power of attorney (fuldmagt) is named,
+    with the date of the fuldmagt, which is not after the signature."""
+    found = []
+    for index, holder in enumerate(rows(data, "custody_holders")):
+        proxy, dated = text(holder.get("proxy_name")), as_date(holder.get("proxy_date"))
+        signed = as_date(holder.get("signed_date"))
+        path = f"custody_holders.{index}"
+        if proxy and dated is None:
+            found.append(error("consent.proxy_incomplete", f"{path}.proxy_date",
+                               f"{proxy} har skrevet under med fuldmagt for "
+                               f"{_holder(index, holder)}, men fuldmagtens dato mangler. "
+                               f"Skriv den i »Fuldmagten er dateret«."))
+        elif dated is not None and not proxy:
+            found.append(error("consent.proxy_incomplete", f"{path}.proxy_name",
+                               f"Der står en fuldmagt for {_holder(index, holder)}, men ikke "
+                               f"hvem der har skrevet under med den. Skriv navnet i "
+                               f"»Underskrevet med fuldmagt af«."))
+        elif dated is not None and signed is not None and dated > signed:
+            found.append(error("consent.proxy_after_signature", f"{path}.proxy_date",
+                               f"Fuldmagten fra {_holder(index, holder)} er dateret "
+                               f"{dk_date(dated)}, efter underskriften ({dk_date(signed)}). "
+                               f"Man kan kun skrive under med en fuldmagt, der allerede er "
+                               f"givet: tjek datoerne."))
     return found
 
 
@@ -348,6 +466,6 @@ def revocation_complete(data: dict, today: dt.date) -> list[Finding]:
     return []
 
 
-RULES = (purpose_missing, information_kinds, prefilled, parties, custody_consent,
-         oral_noted, parent_own_circumstances, young_person_heard, health_validity,
+RULES = (purpose_missing, purpose_vague, refused_but_signed, information_kinds, prefilled,
+         parties, custody_consent, proxy_recorded, oral_noted, parent_own_circumstances, young_person_heard, health_validity,
          validity_order, revocation_complete)

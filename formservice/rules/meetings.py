@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 
 from ..forms.blocks import INSTITUTION_ROLES, PARENT_ROLES, ROLES
+from ..forms.options import NETWORK_MEETING
 from ..forms.record import Finding, error, warning
-from .common import as_date, dk_date, label, rows, same_person, section, short, text
+from .common import (as_date, birth_date_of, dk_date, label, normalise, rows, same_person,
+                     section, short, text)
 
 AGENDA_DAYS = 7
 MINUTES_DAYS = 7
@@ -58,7 +60,7 @@ def parent_missing(data: dict, today: dt.date) -> list[Finding]:
 
 def nm_caseworker(data: dict, today: dt.date) -> list[Finding]:
     """A netværksmøde has a myndighed caseworker; otherwise suggest an udviklingsmøde."""
-    if section(data, "meeting").get("meeting_type") != "NM":
+    if section(data, "meeting").get("meeting_type") != NETWORK_MEETING:
         return []
     caseworkers = [p for p in rows(data, "participants") if p.get("role") == "caseworker"]
     if any(p.get("attendance") in _COUNTS for p in caseworkers):
@@ -75,14 +77,100 @@ def nm_caseworker(data: dict, today: dt.date) -> list[Finding]:
                           "(skift mødetypen til udviklingsmøde).")]
 
 
+def nm_case_kind(data: dict, today: dt.date) -> list[Finding]:
+    """A netværksmøde records whether the case is existing or unknown to the authority."""
+    meeting = section(data, "meeting")
+    if meeting.get("meeting_type") != NETWORK_MEETING or meeting.get("case_kind") is not None:
+        return []
+    return [error("meeting.case_kind_missing", "meeting.case_kind",
+                  "Ved et netværksmøde skal der stå, om sagen er kendt af myndighed "
+                  "(»Eksisterende sag«) eller ej (»Ukendt sag«). Vælg det under "
+                  "»Sagstype (netværksmøde)«.")]
+
+
 def leader_is_note_taker(data: dict, today: dt.date) -> list[Finding]:
-    """The meeting leader and the note-taker are different people."""
+    """The meeting leader and the note-taker are different people (a warning: some
+    municipalities let the leader take the minutes)."""
     meeting = section(data, "meeting")
     if not same_person(meeting.get("leader"), meeting.get("note_taker")):
         return []
-    return [error("meeting.leader_is_note_taker", "meeting.note_taker",
-                  f"{text(meeting['leader'])} står både som mødeleder og som referent. "
-                  f"Det skal være to forskellige personer: vælg en anden referent.")]
+    return [warning("meeting.leader_is_note_taker", "meeting.note_taker",
+                    f"{text(meeting['leader'])} står både som mødeleder og som referent. "
+                    f"Det bør være to forskellige personer, så mødelederen kan koncentrere "
+                    f"sig om at lede mødet: overvej en anden referent.")]
+
+
+def times_in_order(data: dict, today: dt.date) -> list[Finding]:
+    """Times and dates agree: the meeting ends after it starts, the next meeting is after
+    this one, a follow-up's previous meeting is before it, the child is born before it."""
+    meeting = section(data, "meeting")
+    found = []
+    start, end = text(meeting.get("start_time")), text(meeting.get("end_time"))
+    if start and end and _minutes(end) is not None and _minutes(start) is not None \
+            and _minutes(end) <= _minutes(start):
+        found.append(error("meeting.end_not_after_start", "meeting.end_time",
+                           f"Mødet slutter kl. {end}, men starter først kl. {start}. "
+                           f"Ret »Sluttidspunkt« eller »Starttidspunkt«."))
+    meeting_date = as_date(meeting.get("date"))
+    if meeting_date is None:
+        return found
+    birth = birth_date_of(section(data, "child"))
+    if birth is not None and birth > meeting_date:
+        found.append(error("child.born_after_meeting", "child.birth_date",
+                           f"Barnets fødselsdato ({dk_date(birth)}) ligger efter mødet "
+                           f"({dk_date(meeting_date)}). Ret »Fødselsdato« eller "
+                           f"»Mødedato«."))
+    previous = as_date(section(data, "since_last").get("previous_meeting_date"))
+    if previous is not None and previous >= meeting_date:
+        found.append(error("follow_up.previous_not_before_meeting",
+                           "since_last.previous_meeting_date",
+                           f"»Dato for forrige møde« ({dk_date(previous)}) ligger ikke før "
+                           f"dette møde ({dk_date(meeting_date)}). Ret datoen."))
+    name = _closing_section(data)
+    next_date = as_date(section(data, name).get("next_meeting_date"))
+    if next_date is not None and next_date <= meeting_date:
+        found.append(error("meeting.next_not_after_meeting", f"{name}.next_meeting_date",
+                           f"Næste møde ({dk_date(next_date)}) ligger ikke efter dette møde "
+                           f"({dk_date(meeting_date)}). Ret »Næste møde, dato«."))
+    return found
+
+
+def _minutes(value: str) -> int | None:
+    hours, _, minutes = value.partition(":")
+    try:
+        return int(hours) * 60 + int(minutes)
+    except ValueError:
+        return None
+
+
+def participant_twice(data: dict, today: dt.date) -> list[Finding]:
+    """The same person is not listed twice among the participants."""
+    seen: dict[str, int] = {}
+    found = []
+    for index, participant in enumerate(rows(data, "participants")):
+        name = text(participant.get("name"))
+        if name is None:
+            continue
+        key = normalise(name)
+        if key in seen:
+            found.append(warning(
+                "meeting.participant_twice", f"participants.{index}.name",
+                f"{name} står flere gange på deltagerlisten (deltager nr. {seen[key] + 1} "
+                f"og nr. {index + 1}). Slet den ekstra række, eller ret navnet, hvis det "
+                f"er to forskellige personer."))
+        else:
+            seen[key] = index
+    return found
+
+
+def next_follow_up_date(data: dict, today: dt.date) -> list[Finding]:
+    """A follow-up whose outcome is another follow-up gives its date."""
+    outcome = section(data, "outcome")
+    if outcome.get("outcome") != "follow_up" or as_date(outcome.get("next_meeting_date")):
+        return []
+    return [error("follow_up.next_meeting_date_missing", "outcome.next_meeting_date",
+                  "Der skal holdes et nyt opfølgende møde, men der står ingen dato. Skriv "
+                  "datoen i »Næste møde, dato«.")]
 
 
 def child_perspective(data: dict, today: dt.date) -> list[Finding]:
@@ -245,7 +333,9 @@ def consent_on_file(data: dict, today: dt.date) -> list[Finding]:
     return []
 
 
-COMMON = (parent_missing, nm_caseworker, leader_is_note_taker, agenda_sent,
-          consent_on_file, child_perspective)
+COMMON = (parent_missing, participant_twice, nm_caseworker, nm_case_kind,
+          leader_is_note_taker, times_in_order, agenda_sent, consent_on_file,
+          child_perspective)
 FIRST_MEETING = COMMON + (new_actions, minutes_sent)
-FOLLOW_UP_MEETING = COMMON + (reviewed_decisions, new_actions, minutes_sent)
+FOLLOW_UP_MEETING = COMMON + (reviewed_decisions, new_actions, next_follow_up_date,
+                              minutes_sent)

@@ -3,13 +3,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..forms.record import Finding, warning
+from ..forms.record import Finding, error, warning
 from .common import normalise, rows, text
 
 
 def _person(index: int, person: dict) -> str:
     name = text(person.get("name")) or text(person.get("relation"))
     return f"»{name}«" if name else f"Person nr. {index + 1}"
+
+
+def people_named(data: dict, today: dt.date) -> list[Finding]:
+    """Every person on the map has a name."""
+    found = []
+    for index, person in enumerate(rows(data, "people")):
+        if text(person.get("name")):
+            continue
+        relation = text(person.get("relation"))
+        who = f"Person nr. {index + 1}" + (f" (»{relation}«)" if relation else "")
+        found.append(error("network_map.person_unnamed", f"people.{index}.name",
+                           f"{who} mangler et navn. Skriv personens navn, så kortet kan "
+                           f"vise, hvem det er."))
+    return found
 
 
 def people_placed(data: dict, today: dt.date) -> list[Finding]:
@@ -46,4 +60,4 @@ def links_known(data: dict, today: dt.date) -> list[Finding]:
     return found
 
 
-RULES = (people_placed, links_known)
+RULES = (people_named, people_placed, links_known)

@@ -86,7 +86,7 @@ def test_leader_is_note_taker(leader, note_taker):
     data = sample("first_meeting")
     data["meeting"].update(leader=leader, note_taker=note_taker)
     found = meetings.leader_is_note_taker(data, MEETING_DAY)
-    assert codes(found) == [("meeting.leader_is_note_taker", "error", "meeting.note_taker")]
+    assert codes(found) == [("meeting.leader_is_note_taker", "warning", "meeting.note_taker")]
     assert leader in found[0].message
 
 
@@ -295,6 +295,7 @@ def test_check_reports_required_then_rules_in_a_stable_order():
         ("required", "error", "child.name"),
         ("meeting.parent_missing", "error", "participants"),
         ("meeting.nm_without_caseworker", "error", "participants"),
+        ("meeting.case_kind_missing", "error", "meeting.case_kind"),
         ("meeting.child_perspective_missing", "error", "discussion.child_perspective"),
     ]
     assert found == check("first_meeting", data, today=MEETING_DAY)
