@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .. import records
-from .batch import EntryReport, iter_plan, read_plan
+from .batch import EntryReport, iter_plan, plural, read_plan
 from .zipstream import ManifestZip
 
 
@@ -19,6 +19,15 @@ def produce(job, municipality: str) -> tuple[bytes, list[dict]]:
 class BatchSummary:
     documents: int = 0
     invalid: list[EntryReport] = field(default_factory=list)
+
+    def describe(self, target: str | None = None) -> str:
+        """In Danish, counted right: "1 dokument skrevet til a.zip; 2 rækker kunne ikke
+        bruges." """
+        text = plural(self.documents, "dokument", "dokumenter")
+        text += f" skrevet til {target}" if target else " lavet"
+        if self.invalid:
+            text += f"; {plural(len(self.invalid), 'række', 'rækker')} kunne ikke bruges"
+        return text + "."
 
 
 def run_batch(plan: bytes, filename: str, target, *, municipality: str,
@@ -36,7 +45,8 @@ def run_batch(plan: bytes, filename: str, target, *, municipality: str,
     for report in iter_plan(entries, today):
         if not report.ok:
             archive.report(report.entry, report.child, report.problems)
-            summary.invalid.append(EntryReport(report.entry, report.child, report.problems))
+            summary.invalid.append(EntryReport(report.entry, report.child, report.problems,
+                                               row=report.row))
             continue
         for job in report.jobs:
             content, findings = produce(job, municipality)

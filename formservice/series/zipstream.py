@@ -1,5 +1,10 @@
 """Write a batch's ZIP as its documents are produced, to a file or to an HTTP response.
 
+Beside the documents: manifest.json and manifest.csv (every file with its SHA-256 and
+findings) and manifest.txt (the same in plain Danish). A pre-filled form has empty fields
+by nature; a finding that only says a field is empty (`is_blank_field`) is counted as a
+"tomt felt", never as "fejl": only real findings of the produced document are.
+
 Each document is written and forgotten, so memory stays flat however large the batch: what
 stays is zipfile's directory of names and checksums, about a hundred bytes a document.
 Documents are stored without compression (Word and PDF files are compressed already).
@@ -13,6 +18,30 @@ import json
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+
+from .batch import plural
+
+ABOUT_BLANK_FIELDS = (
+    "Formularerne er udfyldt på forhånd med det, planen ved (barnet, mødedatoen, "
+    "deltagerne og indsatserne fra sidste møde). Felter, der stadig står tomme, fx "
+    "mødeleder, forældrenes samtykke eller beslutningen om en indsats, er ikke fejl: "
+    "de udfyldes, når formularen bruges. De står under \"tomme felter\". "
+    "Kun det, der er galt i det udfyldte, tælles som fejl eller advarsler.")
+
+
+def is_blank_field(finding: dict) -> bool:
+    """A finding that only says a field is still empty (a required field, or something a
+    rule misses): what every pre-filled form has until it is used, so not a "fejl"."""
+    code = finding.get("code") or ""
+    return code == "required" or code.endswith("_missing")
+
+
+def counts(findings: list[dict]) -> dict:
+    """Errors, warnings and blank fields of one document, as the manifest counts them."""
+    blank = [f for f in findings if is_blank_field(f)]
+    real = [f for f in findings if not is_blank_field(f)]
+    errors = sum(1 for f in real if f.get("severity") == "error")
+    return {"errors": errors, "warnings": len(real) - errors, "blank_fields": len(blank)}
 
 
 class _Chunks(io.RawIOBase):
@@ -50,6 +79,8 @@ class ManifestZip:
         self.rows = tempfile.TemporaryFile("w+", encoding="utf-8")
 
     def _row(self, row: dict):
+        row["findings"] = [{**f, "blank_field": is_blank_field(f)} for f in row["findings"]]
+        row.update(counts(row["findings"]))
         self.rows.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def add(self, entry: int, path: str, content: bytes, findings: list[dict]):
@@ -81,18 +112,75 @@ class ManifestZip:
                 out.write((",\n" if index else "").encode() + json.dumps(
                     row, ensure_ascii=False, indent=2).encode("utf-8"))
             out.write(b"\n]\n")
+        totals = {"documents": 0, "failed": 0, "invalid": 0, "errors": 0, "warnings": 0,
+                  "blank_fields": 0, "with_findings": 0}
+        children = set()
         with self.zip.open("manifest.csv", "w") as raw, io.TextIOWrapper(
                 raw, encoding="utf-8-sig", newline="") as text:
             writer = csv.writer(text, delimiter=";")
-            writer.writerow(["række", "fil", "sha256", "fejl", "advarsler", "beskeder"])
+            writer.writerow(["række", "fil", "sha256", "fejl", "advarsler", "beskeder",
+                             "tomme felter", "felter at udfylde"])
             for row in self._each_row():
-                errors = [f for f in row["findings"] if f["severity"] == "error"]
-                writer.writerow([row["entry"], row["file"] or "", row["sha256"] or "", len(errors),
-                                 len(row["findings"]) - len(errors),
-                                 " | ".join(f"{f['path']}: {f['message']}" if f["path"] else f["message"]
-                                            for f in row["findings"])])
+                real = [f for f in row["findings"] if not f["blank_field"]]
+                blank = [f for f in row["findings"] if f["blank_field"]]
+                writer.writerow([row["entry"], row["file"] or "", row["sha256"] or "",
+                                 row["errors"], row["warnings"],
+                                 " | ".join(f["message"] for f in real), row["blank_fields"],
+                                 " | ".join(f["message"] for f in blank)])
+                kind = _kind(row)
+                totals[kind] += 1
+                if kind == "documents":
+                    children.add(row["entry"])
+                    totals["with_findings"] += bool(real)
+                for key in ("errors", "warnings", "blank_fields"):
+                    totals[key] += row[key] if kind == "documents" else 0
+        totals["children"] = len(children)
+        with self.zip.open("manifest.txt", "w") as raw, io.TextIOWrapper(
+                raw, encoding="utf-8-sig", newline="\r\n") as out:
+            out.write(summary_text(totals))
+            if totals["invalid"]:
+                out.write("\nRækker i planen der ikke blev lavet\n")
+                for row in self._each_row():
+                    if _kind(row) == "invalid":
+                        who = f" ({row['child']})" if row.get("child") else ""
+                        out.write(f"Række {row['entry']}{who}:\n" + "".join(
+                            f"  - {f['message']}\n" for f in row["findings"]))
+            if totals["failed"] or totals["with_findings"]:
+                out.write("\nDokumenter med fejl eller advarsler\n")
+                for row in self._each_row():
+                    real = [f for f in row["findings"] if not f["blank_field"]]
+                    if _kind(row) != "invalid" and real:
+                        out.write(f"{row['file'] or row.get('planned_file')}"
+                                  f"{'' if row['file'] else ' (ikke lavet)'}:\n" + "".join(
+                                      f"  - {'Fejl' if f['severity'] == 'error' else 'Advarsel'}: "
+                                      f"{f['message']}\n" for f in real))
         self.rows.close()
         self.zip.close()
+
+
+def _kind(row: dict) -> str:
+    if row["file"]:
+        return "documents"
+    return "failed" if row.get("planned_file") else "invalid"
+
+
+def summary_text(totals: dict) -> str:
+    """The head of manifest.txt: the batch in plain Danish."""
+    lines = ["Bestillingen", "",
+             f"{plural(totals['documents'], 'dokument', 'dokumenter')} til "
+             f"{plural(totals['children'], 'barn', 'børn')}."]
+    if totals["failed"]:
+        lines.append(f"{plural(totals['failed'], 'dokument', 'dokumenter')} kunne ikke laves.")
+    if totals["invalid"]:
+        lines.append(f"{plural(totals['invalid'], 'række', 'rækker')} i planen kunne ikke "
+                     "bruges; grunden står nedenfor.")
+    lines.append(f"I de lavede dokumenter: {plural(totals['errors'], 'fejl', 'fejl')} og "
+                 f"{plural(totals['warnings'], 'advarsel', 'advarsler')}.")
+    lines += ["", "Om tomme felter", ABOUT_BLANK_FIELDS,
+              f"I alt står der {plural(totals['blank_fields'], 'tomt felt', 'tomme felter')} "
+              "til at blive udfyldt.", "",
+              "manifest.csv og manifest.json har hver fil med dens SHA-256 og alle beskeder."]
+    return "\n".join(lines) + "\n"
 
 
 def stream_zip(documents: Iterable[tuple[int, str, bytes, list[dict]]],

@@ -46,11 +46,12 @@ def test_follow_up_from_previous_minutes_carries_open_actions():
 
 @pytest.mark.parametrize("entry, reason", [
     ({**GOOD, "forms": ["tax_return"]}, "Ukendt formular 'tax_return'"),
-    ({**GOOD, "child": {"birth_date": "2021-11-23"}}, "Barnets navn mangler"),
-    ({**GOOD, "meetings": ["2025-01-01"]}, "i fortiden"),
-    ({**GOOD, "meetings": ["31-02-2027"]}, "ikke en gyldig dato"),
-    ({**GOOD, "format": "odt"}, "Ukendt format"),
-    ({**GOOD, "child": {"name": "Ida", "birth_date": "i går"}}, "child.birth_date"),
+    ({**GOOD, "child": {"birth_date": "2021-11-23"}}, "Navn: barnets navn mangler"),
+    ({**GOOD, "meetings": ["2025-01-01"]}, "Møder: mødedatoen 01-01-2025 er i fortiden"),
+    ({**GOOD, "meetings": ["31-02-2027"]}, "Møder: Datoen 31-02-2027 findes ikke"),
+    ({**GOOD, "format": "odt"}, "Format: »odt« kendes ikke"),
+    ({**GOOD, "child": {"name": "Ida", "birth_date": "i går"}},
+     "Fødselsdato: »i går« kan ikke læses som en dato. Skriv datoen som dd-mm-åååå"),
     ("not an object", "ikke et JSON-objekt"),
 ])
 def test_bad_entries_are_reported_and_the_rest_produced(entry, reason):
@@ -67,14 +68,28 @@ def test_csv_plan_with_a_broken_row():
                 "Ida Ærø;2020-02-02;Kløverengen;Måne;first_meeting;docx;2027-01-05\n").encode()
     reports = plan_jobs(read_plan(csv_text, "plan.csv"), TODAY)
     assert [r.ok for r in reports] == [True, False, True]
-    assert "Række 3" in reports[1].problems[0]
+    assert reports[1].row == 3 and reports[1].child == "Noah"
+    assert reports[1].problems == ["Formularer: der er ikke valgt nogen formularer. Skriv fx "
+                                   "samtykke, første møde, opfølgning eller netværkskort."]
     assert [j.filename for j in reports[0].jobs] == ["01-consent.pdf", "02-network_map.pdf"]
 
 
-def test_csv_in_the_wrong_encoding_is_a_plan_error():
-    content = "navn;formularer\nÅse Ærø;consent\n".encode("cp1252")
-    with pytest.raises(PlanError, match="UTF-8"):
+@pytest.mark.parametrize("content", [
+    "navn;formularer\nÅse Ærø;consent\n".encode("cp1252") + b"\x81",  # undefined in cp1252
+    b"\xff\xfenavn;x\n",            # a UTF-16 BOM before bytes that are not UTF-16
+    "navn;formularer\nÅse;consent\n".encode("utf-8") + b"\x00",
+])
+def test_csv_in_neither_utf8_nor_cp1252_is_a_plan_error(content):
+    with pytest.raises(PlanError, match="hverken UTF-8 eller Windows-1252"):
         read_plan(content, "plan.csv")
+
+
+def test_csv_with_extra_cells_in_a_row_says_so():
+    content = "navn;formularer\nÅse;samtykke;pdf\nBo;samtykke\n".encode()
+    bad, good = plan_jobs(read_plan(content, "plan.csv"), TODAY)
+    assert good.ok and not bad.ok and bad.child == "Åse"
+    assert bad.problems == ["Rækken har 3 felter, men overskriften har 2. Står der et "
+                            "skilletegn (semikolon) i et felt uden anførselstegn?"]
 
 
 def test_run_writes_zip_with_folders_and_manifest():
