@@ -25,7 +25,8 @@ ABOUT_BLANK_FIELDS = (
     "Formularerne er udfyldt på forhånd med det, planen ved (barnet, mødedatoen, "
     "deltagerne og indsatserne fra sidste møde). Felter, der stadig står tomme, fx "
     "mødeleder, forældrenes samtykke eller beslutningen om en indsats, er ikke fejl: "
-    "de udfyldes, når formularen bruges. De står under \"tomme felter\". "
+    "de udfyldes, når formularen bruges. I manifest.csv står de for sig, i kolonnen "
+    "\"felter at udfylde\". "
     "Kun det, der er galt i det udfyldte, tælles som fejl eller advarsler.")
 
 
