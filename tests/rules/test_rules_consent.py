@@ -316,3 +316,173 @@ def test_revocation_without_date():
     data["revocation"]["revoked"] = False
     assert codes(consent.revocation_complete(data, SIGNED)) == [
         ("consent.revocation_incomplete", "warning", "revocation.revoked")]
+
+
+# --- a purpose of a word or two ----------------------------------------------------------
+
+@pytest.mark.parametrize("purpose, vague", [
+    ("Samarbejde", True), ("  Samarbejde.  ", True), ("Sprog, trivsel", True), ("123 456", True),
+    ("Sprog og trivsel", False), ("At drøfte Almas sprog med PPR.", False)])
+def test_vague_purpose(purpose, vague):
+    data = sample("consent")
+    data["purpose"]["purpose"] = purpose
+    found = consent.purpose_vague(data, SIGNED)
+    assert codes(found) == ([("consent.purpose_vague", "warning", "purpose.purpose")]
+                            if vague else [])
+    if vague:
+        assert "Formålet med samtykket" in found[0].message
+
+
+def test_vague_purpose_is_a_warning_in_check_and_missing_purpose_is_not_vague():
+    data = sample("consent")
+    data["purpose"]["purpose"] = "Samarbejde"
+    assert codes(check("consent", data, today=SIGNED)) == [
+        ("consent.purpose_vague", "warning", "purpose.purpose")]
+    data["purpose"]["purpose"] = None
+    assert consent.purpose_vague(data, SIGNED) == []
+
+
+# --- refused yet signed ------------------------------------------------------------------
+
+def test_refused_and_signed_contradicts_itself():
+    data = sample("consent")
+    data["refusal"].update(refused=True, refused_date="2026-02-20")
+    found = check("consent", data, today=SIGNED)
+    assert codes(found) == [("consent.refused_but_signed", "error", "refusal.refused")]
+    assert "Mette Nørgaard Sørensen og Jens Peter Sørensen" in found[0].message
+
+
+def test_refused_by_date_only_and_signed_by_one():
+    data = sample("consent")
+    data["refusal"]["refused_date"] = "2026-02-21"
+    data["custody_holders"][1]["signed_date"] = None
+    found = consent.refused_but_signed(data, SIGNED)
+    assert codes(found) == [("consent.refused_but_signed", "error", "refusal.refused")]
+    data["custody_holders"][0]["signed_date"] = None
+    assert consent.refused_but_signed(data, SIGNED) == []
+
+
+# --- the exception: the parent the child lives with consents alone ----------------------
+
+REASON = "Faren arbejder i Grønland og svarer ikke; samtalen med PPR kan ikke vente."
+
+
+def apart(reason=None, signer_lives_with_child=True, both_parents=False):
+    data = with_holders(holder("Mette Nørgaard Sørensen", signed="2026-02-20",
+                               lives_with_child=signer_lives_with_child),
+                        holder("Jens Peter Sørensen", lives_with_child=False))
+    data["who_consents"].update(sole_signer_reason=reason,
+                                both_parents_influence=both_parents)
+    return data
+
+
+def test_exception_with_reason_is_a_warning_instead_of_the_error():
+    found = consent.custody_consent(apart(REASON), SIGNED)
+    assert codes(found) == [
+        ("consent.custody_exception", "warning", "custody_holders.1.signed_date")]
+    assert "Mette Nørgaard Sørensen" in found[0].message
+    assert "Jens Peter Sørensen" in found[0].message and "Grønland" in found[0].message
+
+
+def test_exception_without_reason_is_the_error_with_a_hint():
+    found = consent.custody_consent(apart(), SIGNED)
+    assert codes(found) == [
+        ("consent.custody_consent_missing", "error", "custody_holders.1.signed_date")]
+    assert "Begrundelse, hvis kun den forælder" in found[0].message
+
+
+@pytest.mark.parametrize("reason", [None, "   "])
+def test_a_reason_of_spaces_is_no_reason(reason):
+    data = canonical("consent", apart(reason))
+    assert codes(consent.custody_consent(data, SIGNED))[0][0] == \
+        "consent.custody_consent_missing"
+
+
+def test_exception_only_for_the_parent_the_child_lives_with():
+    found = consent.custody_consent(apart(REASON, signer_lives_with_child=False), SIGNED)
+    assert codes(found) == [
+        ("consent.custody_consent_missing", "error", "custody_holders.1.signed_date")]
+    assert "Bor med barnet" in found[0].message
+
+
+def test_exception_needs_one_signature():
+    data = apart(REASON)
+    data["custody_holders"][0]["signed_date"] = None
+    assert [c for c, *_ in codes(consent.custody_consent(data, SIGNED))] == [
+        "consent.custody_consent_missing", "consent.custody_consent_missing"]
+
+
+def test_reason_given_but_both_signed_is_fine():
+    data = apart(REASON)
+    data["custody_holders"][1]["signed_date"] = "2026-02-24"
+    assert consent.custody_consent(data, SIGNED) == []
+
+
+def test_exception_is_a_warning_in_check():
+    assert codes(check("consent", apart(REASON), today=SIGNED)) == [
+        ("consent.custody_exception", "warning", "custody_holders.1.signed_date")]
+
+
+# --- both parents' influence is discussed -----------------------------------------------
+
+def test_both_parents_influence_needs_the_parent_without_custody():
+    data = with_holders(holder("Mette Nørgaard Sørensen", "sole", "2026-02-20"),
+                        holder("Jens Peter Sørensen", "none", lives_with_child=False))
+    assert consent.custody_consent(data, SIGNED) == []
+    data["who_consents"]["both_parents_influence"] = True
+    found = consent.custody_consent(data, SIGNED)
+    assert codes(found) == [
+        ("consent.both_parents_required", "error", "custody_holders.1.signed_date")]
+    assert "Jens Peter Sørensen" in found[0].message
+    data["custody_holders"][1]["signed_date"] = "2026-02-22"
+    assert consent.custody_consent(data, SIGNED) == []
+
+
+def test_both_parents_influence_with_one_parent_listed():
+    data = with_holders(holder("Mette Nørgaard Sørensen", "sole", "2026-02-20"))
+    data["who_consents"]["both_parents_influence"] = True
+    assert codes(consent.custody_consent(data, SIGNED)) == [
+        ("consent.both_parents_required", "error", "custody_holders")]
+
+
+def test_both_parents_influence_living_together():
+    data = with_holders(holder("Mette Nørgaard Sørensen", signed="2026-02-20"),
+                        holder("Jens Peter Sørensen"), together=True)
+    data["who_consents"]["both_parents_influence"] = True
+    assert codes(consent.custody_consent(data, SIGNED)) == [
+        ("consent.both_parents_required", "error", "custody_holders.1.signed_date")]
+
+
+def test_both_parents_influence_overrides_the_exception_without_double_findings():
+    found = consent.custody_consent(apart(REASON, both_parents=True), SIGNED)
+    assert codes(found) == [
+        ("consent.custody_consent_missing", "error", "custody_holders.1.signed_date")]
+
+
+# --- power of attorney (fuldmagt) --------------------------------------------------------
+
+def test_signature_under_fuldmagt_counts_as_the_holders_consent():
+    data = with_holders(holder("Mette Nørgaard Sørensen", signed="2026-02-20"),
+                        holder("Jens Peter Sørensen", signed="2026-02-21",
+                               lives_with_child=False))
+    data["custody_holders"][1].update(proxy_name="Inger Nørgaard", proxy_date="2026-02-01")
+    assert check("consent", data, today=SIGNED) == []
+
+
+@pytest.mark.parametrize("proxy_name, proxy_date, expected", [
+    ("Inger Nørgaard", None, [("consent.proxy_incomplete", "error",
+                               "custody_holders.1.proxy_date")]),
+    ("  ", "2026-02-01", [("consent.proxy_incomplete", "error", "custody_holders.1.proxy_name")]),
+    ("Inger Nørgaard", "2026-02-21", []),
+    ("Inger Nørgaard", "2026-02-22", [("consent.proxy_after_signature", "error",
+                                       "custody_holders.1.proxy_date")]),
+])
+def test_fuldmagt_is_recorded_with_who_and_when(proxy_name, proxy_date, expected):
+    data = sample("consent")
+    data["custody_holders"][1].update(signed_date="2026-02-21", proxy_name=proxy_name,
+                                      proxy_date=proxy_date)
+    data = canonical("consent", data)
+    found = consent.proxy_recorded(data, SIGNED)
+    assert codes(found) == expected
+    for finding in found:
+        assert "Jens Peter Sørensen" in finding.message and "proxy" not in finding.message

@@ -175,3 +175,133 @@ def test_any_of_several_consents_may_cover():
     health = sample("consent")
     health["parties"] = [p for p in health["parties"] if p["profession"] == "health_visitor"]
     assert participants_covered(sample("first_meeting"), [ppr, health]) == []
+
+
+# --- meeting_against_consents ------------------------------------------------------------
+
+from formservice.rules.cross import meeting_against_consents  # noqa: E402
+
+
+def revoked(on="2026-03-01"):
+    data = sample("consent")
+    data["revocation"].update(revoked=True, revoked_date=on, revoked_by="Mette Nørgaard Sørensen")
+    return data
+
+
+def expired(until="2026-03-09"):
+    data = sample("consent")
+    data["validity"]["valid_until"] = until
+    return data
+
+
+@pytest.mark.parametrize("form_id", ["first_meeting", "follow_up_meeting"])
+def test_sample_meetings_agree_with_the_sample_consent(form_id):
+    assert meeting_against_consents(sample(form_id), [sample("consent")]) == []
+
+
+@pytest.mark.parametrize("revoked_on, error", [("2026-03-09", True), ("2026-03-10", True),
+                                               ("2026-03-11", False)])
+def test_meeting_after_the_consent_was_revoked(revoked_on, error):
+    found = meeting_against_consents(sample("first_meeting"), [revoked(revoked_on)])
+    errors = [f for f in found if f.severity == "error"]
+    assert codes(errors) == ([("meeting.consent_revoked", "error", "meeting.date")]
+                             if error else [])
+    if error:
+        assert "trukket tilbage" in errors[0].message
+        assert {f.code for f in found} == {"meeting.consent_revoked",
+                                          "meeting.participant_not_covered",
+                                          "meeting.consent_on_file_mismatch"}
+
+
+@pytest.mark.parametrize("until, error", [("2026-03-09", True), ("2026-03-10", False)])
+def test_meeting_after_the_consent_expired(until, error):
+    found = meeting_against_consents(sample("first_meeting"), [expired(until)])
+    assert [c for c in codes(found) if c[1] == "error"] == (
+        [("meeting.consent_expired", "error", "meeting.date")] if error else [])
+
+
+def test_health_only_consent_expires_a_year_after_signing():
+    data = sample("consent")
+    data["validity"]["valid_until"] = None
+    data["parties"] = [{"party": "Sundhedsplejen", "profession": "health_visitor",
+                        "direction": "both"}]
+    meeting = sample("first_meeting")
+    meeting["meeting"]["date"] = "2027-02-21"
+    assert "meeting.consent_expired" in {f.code for f in meeting_against_consents(meeting, [data])}
+
+
+def test_another_consent_covering_the_meeting_is_enough():
+    assert meeting_against_consents(sample("first_meeting"), [revoked(), sample("consent")]) == []
+
+
+def test_revoked_and_expired_both_named():
+    found = meeting_against_consents(sample("first_meeting"), [revoked(), expired()])
+    assert [f.code for f in found if f.severity == "error"] == [
+        "meeting.consent_revoked", "meeting.consent_expired"]
+
+
+def test_a_meeting_needing_no_consent_gets_no_error():
+    meeting = sample("first_meeting")
+    meeting["participants"] = [p for p in meeting["participants"]
+                               if p["role"] in ("parent_custody", "leader", "pedagogue")]
+    meeting["meeting"].update(consent_on_file=False, consent_date=None)
+    assert meeting_against_consents(meeting, [revoked()]) == []
+
+
+def test_anonymised_discussion_needs_none_of_it():
+    meeting = sample("first_meeting")
+    meeting["child"].update(name="Alma", birth_date=None, anonymised=True)
+    assert meeting_against_consents(meeting, [revoked()]) == []
+    assert meeting_against_consents(meeting, []) == []
+
+
+def test_participants_not_covered_are_warned():
+    data = sample("consent")
+    data["parties"] = [p for p in data["parties"]
+                       if p["profession"] not in ("speech_consultant", "psychologist")]
+    found = meeting_against_consents(sample("first_meeting"), [data])
+    assert codes(found) == [("meeting.participant_not_covered", "warning", "participants.4")]
+
+
+def test_consent_on_file_without_any_stored_consent():
+    meeting = sample("first_meeting")
+    meeting["participants"] = [p for p in meeting["participants"]
+                               if p["role"] in ("parent_custody", "leader", "pedagogue")]
+    found = meeting_against_consents(meeting, [])
+    assert codes(found) == [("meeting.consent_on_file_mismatch", "warning",
+                             "meeting.consent_on_file")]
+    assert "Der foreligger samtykke" in found[0].message
+    meeting["meeting"]["consent_on_file"] = False
+    assert meeting_against_consents(meeting, []) == []
+
+
+def test_consent_on_file_with_a_consent_not_covering_the_meeting():
+    meeting = sample("first_meeting")
+    meeting["meeting"]["date"] = "2026-02-19"  # before the consent was given
+    meeting["closing"].update(minutes_due=None, minutes_sent=None)
+    found = meeting_against_consents(meeting, [sample("consent")])
+    assert ("meeting.consent_on_file_mismatch", "warning", "meeting.consent_on_file") in \
+        codes(found)
+    assert not [f for f in found if f.severity == "error"]  # not given yet: not revoked
+
+
+@pytest.mark.parametrize("stated, ok", [("2026-02-20", True), ("2026-02-21", False),
+                                        (None, True)])
+def test_consent_date_on_the_meeting_agrees_with_the_stored_consent(stated, ok):
+    meeting = sample("first_meeting")
+    meeting["meeting"]["consent_date"] = stated
+    found = meeting_against_consents(meeting, [sample("consent")])
+    assert codes(found) == ([] if ok else [
+        ("meeting.consent_on_file_mismatch", "warning", "meeting.consent_date")])
+
+
+def test_severity_profile_applies_to_cross_findings():
+    found = meeting_against_consents(sample("first_meeting"), [revoked()],
+                                     severity={"meeting.participant_not_covered": "off",
+                                               "meeting.consent_on_file_mismatch": "error"})
+    assert codes(found) == [("meeting.consent_revoked", "error", "meeting.date"),
+                            ("meeting.consent_on_file_mismatch", "error",
+                             "meeting.consent_on_file")]
+    assert codes(consent_covers(revoked(), "2026-03-10",
+                                severity={"consent.revoked": "warning"})) == [
+        ("consent.revoked", "warning", "revocation.revoked")]

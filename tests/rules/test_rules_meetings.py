@@ -299,3 +299,139 @@ def test_check_reports_required_then_rules_in_a_stable_order():
         ("meeting.child_perspective_missing", "error", "discussion.child_perspective"),
     ]
     assert found == check("first_meeting", data, today=MEETING_DAY)
+
+
+# --- a netværksmøde records existing or unknown case ------------------------------------
+
+@pytest.mark.parametrize("form_id", BOTH)
+def test_nm_without_case_kind(form_id):
+    data = sample(form_id)
+    data["meeting"].update(meeting_type="NM", case_kind=None)
+    found = meetings.nm_case_kind(data, MEETING_DAY)
+    assert codes(found) == [("meeting.case_kind_missing", "error", "meeting.case_kind")]
+    assert "Eksisterende sag" in found[0].message and "case_kind" not in found[0].message
+
+
+@pytest.mark.parametrize("meeting_type, case_kind", [("NM", "existing"), ("NM", "unknown"),
+                                                     ("UM", None), ("UM", "existing")])
+def test_case_kind_given_or_not_needed(meeting_type, case_kind):
+    data = sample("first_meeting")
+    data["meeting"].update(meeting_type=meeting_type, case_kind=case_kind)
+    assert meetings.nm_case_kind(data, MEETING_DAY) == []
+
+
+# --- times and dates agree ---------------------------------------------------------------
+
+@pytest.mark.parametrize("start, end, ok", [
+    ("08:30", "10:00", True), ("08:30", "08:31", True), ("08:30", "08:30", False),
+    ("10:00", "09:59", False), ("23:00", "00:30", False), (None, "10:00", True),
+    ("08:30", None, True),
+])
+def test_meeting_ends_after_it_starts(start, end, ok):
+    data = sample("first_meeting")
+    data["meeting"].update(start_time=start, end_time=end)
+    found = meetings.times_in_order(data, MEETING_DAY)
+    assert codes(found) == ([] if ok else [
+        ("meeting.end_not_after_start", "error", "meeting.end_time")])
+    if not ok:
+        assert "Sluttidspunkt" in found[0].message and "end_time" not in found[0].message
+
+
+@pytest.mark.parametrize("form_id, section", [("first_meeting", "closing"),
+                                              ("follow_up_meeting", "outcome")])
+@pytest.mark.parametrize("offset, ok", [(1, True), (0, False), (-30, False)])
+def test_next_meeting_after_this_one(form_id, section, offset, ok):
+    import datetime as dt
+    data = sample(form_id)
+    meeting_day = day(data["meeting"]["date"])
+    data[section]["next_meeting_date"] = (meeting_day + dt.timedelta(days=offset)).isoformat()
+    found = meetings.times_in_order(data, meeting_day)
+    assert codes(found) == ([] if ok else [
+        ("meeting.next_not_after_meeting", "error", f"{section}.next_meeting_date")])
+
+
+@pytest.mark.parametrize("previous, ok", [("2026-06-08", True), ("2026-06-09", False),
+                                          ("2026-09-01", False), (None, True)])
+def test_previous_meeting_before_the_follow_up(previous, ok):
+    data = sample("follow_up_meeting")  # held 9 June 2026
+    data["since_last"]["previous_meeting_date"] = previous
+    found = meetings.times_in_order(data, day("2026-06-09"))
+    assert codes(found) == ([] if ok else [
+        ("follow_up.previous_not_before_meeting", "error", "since_last.previous_meeting_date")])
+
+
+@pytest.mark.parametrize("birth, ok", [("2026-03-09", True), ("2026-03-10", True),
+                                       ("2026-03-11", False), ("2027-01-01", False)])
+def test_child_born_before_the_meeting(birth, ok):
+    data = sample("first_meeting")  # held 10 March 2026
+    data["child"]["birth_date"] = birth
+    found = meetings.times_in_order(data, MEETING_DAY)
+    assert codes(found) == ([] if ok else [
+        ("child.born_after_meeting", "error", "child.birth_date")])
+
+
+def test_no_meeting_date_checks_only_the_times():
+    data = sample("first_meeting")
+    data["meeting"].update(date=None, end_time="08:00")
+    data["child"]["birth_date"] = "2030-01-01"
+    assert codes(meetings.times_in_order(data, MEETING_DAY)) == [
+        ("meeting.end_not_after_start", "error", "meeting.end_time")]
+
+
+# --- the same person twice ---------------------------------------------------------------
+
+def test_same_person_listed_twice():
+    data = sample("first_meeting")
+    data["participants"].append(participant("psychologist", name=" søren  ågaard HOLM"))
+    found = meetings.participant_twice(data, MEETING_DAY)
+    assert codes(found) == [("meeting.participant_twice", "warning", "participants.6.name")]
+    assert "nr. 4 og nr. 7" in found[0].message
+
+
+def test_different_people_and_unnamed_rows_are_fine():
+    data = sample("first_meeting")
+    data["participants"] += [participant("other", name=None), participant("other", name=None),
+                             participant("other", name="Søren Ågaard Holm Jensen")]
+    assert meetings.participant_twice(data, MEETING_DAY) == []
+
+
+# --- a follow-up that ends in another follow-up gives its date ---------------------------
+
+@pytest.mark.parametrize("outcome, next_date, ok", [
+    ("follow_up", None, False), ("follow_up", "2026-09-29", True), ("close", None, True),
+    ("report", None, True), (None, None, True)])
+def test_next_follow_up_needs_a_date(outcome, next_date, ok):
+    data = sample("follow_up_meeting")
+    data["outcome"].update(outcome=outcome, next_meeting_date=next_date)
+    found = meetings.next_follow_up_date(data, MEETING_DAY)
+    assert codes(found) == ([] if ok else [
+        ("follow_up.next_meeting_date_missing", "error", "outcome.next_meeting_date")])
+
+
+# --- spaces are no value -----------------------------------------------------------------
+
+def test_a_required_field_of_spaces_is_missing():
+    raw = sample("first_meeting")
+    raw["meeting"].update(leader="   ", note_taker="\u00a0\t")
+    raw["child"]["name"] = " \n "
+    data = canonical("first_meeting", raw)
+    found = check("first_meeting", data, today=MEETING_DAY)
+    assert codes(found) == [("required", "error", "meeting.leader"),
+                            ("required", "error", "meeting.note_taker"),
+                            ("required", "error", "child.name")]
+    assert found[0].message == "Mødeleder skal udfyldes."
+
+
+def test_required_spaces_in_data_not_loaded_are_missing_too():
+    from formservice.forms.record import required_findings
+    data = sample("first_meeting")
+    data["meeting"]["leader"] = "  "
+    assert [f.path for f in required_findings("first_meeting", data)] == ["meeting.leader"]
+
+
+def test_an_action_of_spaces_has_no_description():
+    raw = sample("first_meeting")
+    raw["actions"][0]["description"] = "   "
+    data = canonical("first_meeting", raw)
+    assert codes(meetings.new_actions(data, MEETING_DAY)) == [
+        ("action.description_missing", "error", "actions.0.description")]
