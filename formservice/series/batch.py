@@ -74,7 +74,7 @@ LABELS = {
     "next_meeting": "Næste møde",
 }
 _HEADERS = {
-    "name": ("navn", "barnets navn", "barn", "name"),
+    "name": ("navn", "barnets navn", "name"),
     "birth_date": ("fødselsdato", "født", "birth_date", "birth date"),
     "institution": ("institution", "dagtilbud/skole", "dagtilbud", "skole"),
     "group": ("stue", "klasse", "stue/klasse", "gruppe", "group"),
