@@ -5,6 +5,12 @@ import datetime as dt
 import re
 from functools import lru_cache
 
+try:  # the Danish date and time reader shared by documents, pages and plans
+    from ..forms.danish import parse_date as _parse_date
+    from ..forms.danish import parse_time as _parse_time
+except ImportError:  # pragma: no cover - only before forms/danish.py exists
+    _parse_date = _parse_time = None
+
 MONTHS = {name: number for number, name in enumerate(
     ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
      "oktober", "november", "december"), start=1)}
@@ -13,13 +19,29 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
 
 
+def read_time(text: str):
+    """"HH:MM" for a time Danish users write (14:30, 14.30, kl. 14.30); anything else is
+    kept as written so validation can name it."""
+    if _parse_time is not None:
+        try:
+            return _parse_time(text)
+        except ValueError:
+            return text
+    return text
+
+
 def normal_label(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
 def read_date(text: str):
-    """ISO for a date Danish users write (30-11-2026, 30.11.2026, 30. november 2026);
-    anything else is kept as written so validation can name it."""
+    """ISO for a date Danish users write (30-11-2026, 30.11.2026, 10/3 26, 30. november
+    2026); anything else is kept as written so validation can name it."""
+    if _parse_date is not None:
+        try:
+            return _parse_date(text).isoformat()
+        except ValueError:
+            return text
     for pattern, order in ((_NUMERIC_DATE, "dmy"), (_ISO_DATE, "ymd")):
         match = pattern.match(text)
         if match:
@@ -36,7 +58,6 @@ def read_date(text: str):
         except ValueError:
             return text
     return text
-
 
 
 def read_choice(spec, text: str):

@@ -80,6 +80,9 @@ def test_document_without_tags_is_read_by_labels_with_warnings():
     document, expected = _filled_in_word()
     document.strip_tags()
     data, reading = _parse(document.save())
+    # Without controls an empty last line cannot be told from Enter pressed at the end of
+    # the field, which is not kept.
+    expected["welcome"] = {"notes": HOSTILE_NOTE.rstrip("\n")}
     assert data == expected
     assert {f.code for f in reading} == {"word.read_by_label"}
     assert "child.name" in {f.path for f in reading}
