@@ -176,3 +176,16 @@ def test_severity_problems_name_unknown_codes_and_values():
     problems = severity_problems({"meeting.no_such": "error",
                                   "meeting.agenda_late": "info"})
     assert len(problems) == 2 and "meeting.no_such" in problems[0]
+
+
+def test_every_code_in_the_rules_source_is_listed_and_every_listed_code_is_given():
+    import pathlib
+    import re
+    source = pathlib.Path(network_map.__file__).parent
+    given = set()
+    for path in source.glob("*.py"):
+        if path.name != "codes.py":
+            given |= set(re.findall(r'(?:error|warning)\(\s*"([a-z_]+\.[a-z_]+)"',
+                                    path.read_text(encoding="utf-8")))
+    assert given - set(RULE_CODES) == set()
+    assert set(RULE_CODES) - given == {"required"}  # given by forms.record.required_findings
