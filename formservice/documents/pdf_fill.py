@@ -30,6 +30,9 @@ from .pdf_template import FIELD_FONT, MARGIN, PAGE_H, build_pdf_template
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "pdf_templates"
 MAX_SIZE, MIN_SIZE = 10.0, 6.0
 _SKIPPED_KEYS = {"/V", "/AP", "/AS"}
+# A check box keeps its appearances (/Yes and /Off): a fill only sets its state, so every
+# viewer, print and flattening draws the tick the record holds.
+_SKIPPED_BOX_KEYS = {"/V", "/AS"}
 
 
 @dataclass
@@ -91,7 +94,8 @@ class PdfTemplate:
                     continue
                 if len(parts) == 3:
                     self.group_rows[section] = max(self.group_rows.get(section, 0), int(parts[1]) + 1)
-                kept = DictionaryObject({k: v for k, v in widget.items() if k not in _SKIPPED_KEYS})
+                skipped = _SKIPPED_BOX_KEYS if spec.kind == kinds.BOOL else _SKIPPED_KEYS
+                kept = DictionaryObject({k: v for k, v in widget.items() if k not in skipped})
                 prefix = _serialize(kept)
                 x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
                 self.slots[name] = _Slot(annotation.idnum, prefix[: prefix.rindex(b">>")],
