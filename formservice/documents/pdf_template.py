@@ -40,6 +40,11 @@ LABEL_W = 165.0
 LINE_H, MULTI_H, ROW_MULTI_H = 20.0, 58.0, 44.0
 PAD = 3.0
 FIELD_FONT = "FS"  # the field font's resource name (/DR and page resources)
+# The font other fillers draw with (each field's /DA): a simple font with WinAnsi encoding
+# (Helvetica, which every PDF tool and viewer has). pdftk, pypdf, PyMuPDF and viewers that
+# regenerate appearances write one byte per letter, which drawn with the Type0 DejaVu font
+# (two bytes per glyph) shows nothing. The service's own fill draws with DejaVu (FS).
+FILLER_FONT = "Helv"
 FIELD_SIZE = 10.0
 LABEL_FILL, HEADER_FILL, BORDER = HexColor("#E8EEF4"), HexColor("#D5E0EC"), HexColor("#7F8C99")
 INK, HELP_INK, HEADING_INK = HexColor("#000000"), HexColor("#444C55"), HexColor("#1F3A5F")
@@ -313,8 +318,14 @@ def _add_fields(writer: PdfWriter, pages: list[Page], font_ref):
     zapf = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
         NameObject("/BaseFont"): NameObject("/ZapfDingbats")}))
+    helvetica = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica"),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding")}))
     font_resources = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {_name(FIELD_FONT): font_ref, NameObject("/ZaDb"): zapf})})
+        {_name(FIELD_FONT): font_ref, _name(FILLER_FONT): helvetica,
+         NameObject("/ZaDb"): zapf})})
+    filler_da = TextStringObject(f"/{FILLER_FONT} {FIELD_SIZE:g} Tf 0 g")
 
     def parent_of(path: str):
         if path in parents:
@@ -356,7 +367,7 @@ def _add_fields(writer: PdfWriter, pages: list[Page], font_ref):
                 widget[NameObject("/AP")] = DictionaryObject({NameObject("/N"): _checkbox_appearances(
                     writer, round(x2 - x1, 2), round(y2 - y1, 2))})
             else:
-                widget[NameObject("/DA")] = TextStringObject(f"/{FIELD_FONT} {FIELD_SIZE:g} Tf 0 g")
+                widget[NameObject("/DA")] = filler_da
                 if box.kind == kinds.CHOICE:
                     widget[NameObject("/FT")] = NameObject("/Ch")
                     widget[NameObject("/Ff")] = NumberObject(COMBO)
@@ -386,7 +397,7 @@ def _add_fields(writer: PdfWriter, pages: list[Page], font_ref):
     writer._root_object[NameObject("/AcroForm")] = writer._add_object(DictionaryObject({
         NameObject("/Fields"): top_level,
         NameObject("/DR"): font_resources,
-        NameObject("/DA"): TextStringObject(f"/{FIELD_FONT} {FIELD_SIZE:g} Tf 0 g"),
+        NameObject("/DA"): filler_da,
         NameObject("/NeedAppearances"): BooleanObject(False),
     }))
 
