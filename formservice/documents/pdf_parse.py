@@ -19,6 +19,7 @@ from ..forms import fields as kinds
 from ..forms.layout import sections
 from ..forms.record import Finding, make_record, warning
 from .errors import DocumentError
+from .other_files import FLATTENED_PDF, SCANNED_PDF, refuse_other_file
 from .pdf_template import PROP_FORM, PROP_VERSION
 from .values import read_choice, read_date
 
@@ -29,6 +30,7 @@ _ACTION_KEYS = ("/A", "/AA", "/OpenAction")
 
 def parse_pdf(data: bytes) -> tuple[dict, list[Finding]]:
     if not data.startswith(b"%PDF-"):
+        refuse_other_file(data)
         raise DocumentError("Filen er ikke en PDF.")
     try:
         pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
@@ -58,6 +60,8 @@ def _parse(pdf):
     form_id = info.get(PROP_FORM) if info is not None else None
     version = info.get(PROP_VERSION) if info is not None else None
     if form_id is None:
+        if _scanned(pdf):
+            raise DocumentError(SCANNED_PDF)
         raise DocumentError("PDF'en er ikke en formular fra formservice: den har intet "
                             "formular-id. Hent formularen fra tjenesten og udfyld den.")
     form = FORMS.get(str(form_id))
@@ -69,11 +73,44 @@ def _parse(pdf):
     acroform = root.get("/AcroForm")
     fields = acroform.get("/Fields") if acroform is not None else None
     if not fields:
-        raise DocumentError("PDF'en har ingen formularfelter (den kan være gemt som "
-                            "\"udskrevet\"/fladgjort). Udfyld den udfyldelige formular.")
+        raise DocumentError(FLATTENED_PDF)
     found: dict[str, dict] = {}
     _collect(fields, "", {}, found, set(), 0)
     return _Reader(form.id).read(found)
+
+
+MAX_SCAN_PAGES = 20
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+
+
+def _scanned(pdf) -> bool:
+    """Every page is a picture: an image and no visible text (an OCR layer is drawn
+    invisibly, text render mode 3). Looks at the first pages only."""
+    pages = pdf.pages
+    if len(pages) == 0:
+        return False
+    for page in list(pages)[:MAX_SCAN_PAGES]:
+        resources = page.obj.get("/Resources")
+        xobjects = resources.get("/XObject") if resources is not None else None
+        if not xobjects or not any(
+                isinstance(x, pikepdf.Stream) and x.get("/Subtype") == "/Image"
+                for x in xobjects.values()):
+            return False
+        fonts = resources.get("/Font")
+        if fonts and _visible_text(page):
+            return False
+    return True
+
+
+def _visible_text(page) -> bool:
+    mode = 0
+    for operands, operator in pikepdf.parse_content_stream(page, "Tr Tj TJ ' \""):
+        name = str(operator)
+        if name == "Tr" and operands:
+            mode = int(operands[0])
+        elif name in _SHOW_TEXT and mode != 3:
+            return True
+    return False
 
 
 _JAVASCRIPT = ("PDF'en indeholder JavaScript og bliver derfor ikke læst. Udfyld en ny "

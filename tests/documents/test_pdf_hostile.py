@@ -50,7 +50,7 @@ CASES = {
     "truncated": (_ours()[:5000], "beskadiget"),
     "garbage after header": (b"%PDF-1.7\n" + bytes(range(256)) * 40, "beskadiget"),
     "foreign pdf": (_plain_pdf(), "ikke en formular fra formservice"),
-    "ours without its form": (_no_form(), "ingen formularfelter"),
+    "ours without its form": (_no_form(), "fladgjort"),
     "javascript on open": (_javascript(), "JavaScript"),
     "javascript on a field": (_field_javascript(), "JavaScript"),
 }
