@@ -1,13 +1,15 @@
-"""The Flask application factory: create_app(config) wires settings, database, API, pages."""
+"""The Flask application factory: create_app(config) assembles the services (bootstrap)
+and wires the API and the pages to them."""
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
 from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
 
+from . import bootstrap, request_context
 from .config import load_config
-from .storage import db
 
 log = logging.getLogger("formservice")
 
@@ -18,14 +20,10 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(Path(__file__).resolve().parent / "web" / "static"),
                 template_folder=str(Path(__file__).resolve().parent / "web" / "templates"))
     app.config.update(settings)
-    db.init_app(app)
-    if app.config.get("AUTO_MIGRATE", True):
-        db.migrate(app.extensions["formservice.engine"])
+    request_context.init_app(app, bootstrap.build(settings))
 
     from .api import init_app as init_api
     from .api.accounts_api import check_csrf
-    from .auth.access import load_user
-    app.before_request(load_user)
     app.before_request(check_csrf)
     init_api(app)
     from .web import init_app as init_web
@@ -46,7 +44,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
-        from werkzeug.exceptions import HTTPException
         if isinstance(exc, HTTPException):
             from .api import json_error
             return json_error(exc)

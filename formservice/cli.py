@@ -9,9 +9,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import records
+from .config import ConfigError, load_profile
 from .documents.errors import DocumentError
 from .forms import FORMS, UnknownForm, get_form
+from .services import accounts, batches, forms
+from .services.errors import ServiceError
+from .services.unit_of_work import SYSTEM
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024
 
@@ -67,16 +70,25 @@ def cmd_forms(args) -> int:
     return 0
 
 
+def _profile():
+    """The municipality's profile (FORMSERVICE_PROFILE and the single settings), with its
+    form options applied to this process."""
+    from .bootstrap import apply_profile
+    profile = load_profile()
+    apply_profile(profile)
+    return profile
+
+
 def cmd_validate(args) -> int:
     get_form(args.form)
-    checked = records.validate(args.form, _read_data(args.form, args.data))
+    checked = forms.validate(_profile(), args.form, _read_data(args.form, args.data))
     _print_json(_findings(checked))
     return 0 if checked.ok else 1
 
 
 def _format_of(output: str) -> str:
     suffix = Path(output).suffix.lower().lstrip(".")
-    if suffix not in (records.DOCX, records.PDF):
+    if suffix not in forms.FORMATS:
         raise UsageError(f"{output}: ukendt filtype; brug .docx eller .pdf.")
     return suffix
 
@@ -87,12 +99,14 @@ def cmd_render(args) -> int:
     if args.blank == bool(args.data):
         raise UsageError("Angiv enten en datafil eller --blank.")
     data = {} if args.blank else _read_data(args.form, args.data)
-    if args.flatten and fmt != records.PDF:
+    if args.flatten and fmt != forms.PDF:
         raise UsageError("--flatten gælder kun PDF (-o ….pdf).")
-    document, checked = records.render(args.form, data, fmt, flatten=args.flatten)
-    if checked.data is None:
-        _print_json(_findings(checked))
+    profile = _profile()
+    shape = forms.validate(profile, args.form, data)
+    if shape.data is None:
+        _print_json(_findings(shape))
         return 1
+    document, checked = forms.render(profile, args.form, data, fmt, flatten=args.flatten)
     _write(args.output, document)
     if checked.findings and not args.blank:
         json.dump(_findings(checked), sys.stderr, ensure_ascii=False, indent=2)
@@ -111,8 +125,7 @@ def _write(output: str, content: bytes):
 
 
 def cmd_parse(args) -> int:
-    record, findings = records.parse(_read_bytes(args.file))
-    _print_json({**record, "findings": [finding.as_dict() for finding in findings]})
+    _print_json(forms.parse(_profile(), _read_bytes(args.file)).as_dict())
     return 0
 
 
@@ -133,6 +146,9 @@ def cmd_serve(args) -> int:
 def _password(args) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UsageError("Der er ingen terminal at skrive adgangskoden i. Brug --password-stdin, "
+                         "og send adgangskoden på standard input.")
     import getpass
     first = getpass.getpass("Adgangskode: ")
     if getpass.getpass("Gentag adgangskode: ") != first:
@@ -140,37 +156,30 @@ def _password(args) -> str:
     return first
 
 
+def _services():
+    from .bootstrap import build
+    return build(runner=False)
+
+
 def cmd_users_create(args) -> int:
-    from .app import create_app
-    from .auth.accounts import AccountError, create_user
-    from .storage import db
-    app = create_app()
-    with app.app_context():
-        try:
-            user = create_user(db.session(), args.username, args.name or args.username, args.role,
-                               _password(args), args.institution or [])
-        except AccountError as exc:
-            raise UsageError(str(exc)) from None
-        db.session().commit()
-        print(f"Bruger '{user.username}' ({user.role}) oprettet.")
+    built = _services()
+    try:
+        user = accounts.new_user(built.uow(), SYSTEM, args.username, args.name or args.username,
+                                 args.role, _password(args), args.institution or [])
+    except accounts.AccountError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        built.dispose()
+    print(f"Bruger '{user.username}' ({user.role}) oprettet.")
     return 0
 
 
 def cmd_users_token(args) -> int:
-    from sqlalchemy import select
-
-    from .app import create_app
-    from .auth.accounts import create_token
-    from .storage import db
-    from .storage.models import User
-    app = create_app()
-    with app.app_context():
-        user = db.session().scalar(select(User).where(User.username == args.username))
-        if user is None:
-            raise UsageError(f"Brugeren '{args.username}' findes ikke.")
-        token = create_token(db.session(), user, args.name)
-        db.session().commit()
-        print(token)
+    built = _services()
+    try:
+        print(accounts.new_token(built.uow(), SYSTEM, args.name, username=args.username))
+    finally:
+        built.dispose()
     return 0
 
 
@@ -197,15 +206,14 @@ def cmd_batch(args) -> int:
     import datetime as dt
 
     from .series.batch import PlanError
-    from .series.run import run_batch
     plan = _read_bytes(args.plan)
     target = Path(args.output)
     temporary = target.with_name(target.name + ".part")
     today = dt.date.fromisoformat(args.today) if args.today else None
     try:
         with temporary.open("wb") as out:
-            summary = run_batch(plan, args.plan, out, today=today, progress=ProgressBar(),
-                                municipality=records.default_municipality())
+            summary = batches.run_plan(_profile(), plan, args.plan, out, today=today,
+                                       progress=ProgressBar())
     except PlanError as exc:
         temporary.unlink(missing_ok=True)
         raise UsageError(f"{args.plan}: {exc}") from None
@@ -216,8 +224,7 @@ def cmd_batch(args) -> int:
     for report in summary.invalid:
         name = f" ({report.child})" if report.child else ""
         print(f"Række {report.entry}{name}: " + " ".join(report.problems), file=sys.stderr)
-    print(f"{summary.documents} dokumenter skrevet til {args.output}; {len(summary.invalid)} "
-          "rækker kunne ikke bruges.", file=sys.stderr)
+    print(summary.describe(args.output), file=sys.stderr)
     return 1 if summary.invalid else 0
 
 
@@ -276,7 +283,7 @@ def main(argv=None) -> int:
         return 2 if exc.code else 0
     try:
         return args.run(args)
-    except (UsageError, DocumentError, UnknownForm) as exc:
+    except (UsageError, DocumentError, UnknownForm, ConfigError, ServiceError) as exc:
         print(f"formservice: {exc}", file=sys.stderr)
         return 2
 

@@ -1,40 +1,180 @@
-"""Settings, from environment variables with safe defaults.
+"""Settings, read once from the environment and an optional municipality profile, then
+passed down: nothing else in the package reads the environment.
 
 | variable | default |
 | --- | --- |
 | FORMSERVICE_ENV | production (development, testing) |
 | DATABASE_URL | sqlite:///<instance>/formservice.sqlite3 |
-| SECRET_KEY | development: a random key kept in the instance folder; production: required |
+| SECRET_KEY | a random key kept in the instance folder (one machine) |
 | FORMSERVICE_INSTANCE | ./instance |
-| FORMSERVICE_MUNICIPALITY | Kommunen |
+| FORMSERVICE_PROFILE | none: the municipality's profile, a TOML file (see profiles/holbaek.toml) |
+| FORMSERVICE_MUNICIPALITY | the profile's name, else "Kommunen" |
+| FORMSERVICE_MEETING_TYPES | the profile's, else UM and NM ("UM=Udviklingsmøde;NM=Netværksmøde") |
+| FORMSERVICE_CPR_ENABLED | the profile's, else off |
 | FORMSERVICE_MAX_UPLOAD_MB | 20 |
 | FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins per user and address per 15 minutes |
+| FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker) |
+| CELERY_BROKER_URL | none: batches are produced in the service's own process |
+| CELERY_QUEUE | formservice |
+| CELERY_PREFETCH | 4 |
+| CELERY_VISIBILITY_TIMEOUT | 300 seconds |
+| CELERY_RESTORE_INTERVAL | 10 seconds |
+
+A profile holds what differs between municipalities: the name in each document's header,
+a logo, the contact named in the consent guidance, the meeting types, CPR on or off, and
+which rules are errors, warnings or off (by their code; the defaults are FORMS.md's).
 """
 from __future__ import annotations
 
 import os
 import secrets
+import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_MEETING_TYPES = (("UM", "Udviklingsmøde"), ("NM", "Netværksmøde"))
+SEVERITIES = ("error", "warning", "off")
 
-def load_config(overrides: dict | None = None) -> dict:
-    env = os.environ
+
+class ConfigError(ValueError):
+    """A setting or profile that cannot be used; the message says which and why (Danish)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What differs between municipalities (FORMS.md: "their differences live in a profile")."""
+    name: str = "Kommunen"
+    logo: str | None = None          # path to a PNG, resolved against the profile's folder
+    contact: str | None = None       # whom parents contact about the consent (the guidance)
+    meeting_types: tuple = DEFAULT_MEETING_TYPES
+    cpr_enabled: bool = False
+    severity: dict = field(default_factory=dict)  # rule code -> error | warning | off
+    source: str | None = None        # the file it was read from
+
+
+def read_profile(path: str | Path) -> Profile:
+    """A municipality profile from a TOML file:
+
+        [municipality]
+        name = "Holbæk Kommune"
+        logo = "holbaek.png"            # optional
+        contact = "..."                 # optional
+        [meeting_types]                 # optional; code = label, in order
+        UM = "Udviklingsmøde"
+        [cpr]
+        enabled = false
+        [rules]                         # optional; code = "error" | "warning" | "off"
+        "meeting.leader_is_note_taker" = "error"
+    """
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"Kommunens profil findes ikke: {path}") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"Kommunens profil {path} kan ikke læses: {exc}") from None
+    municipality = raw.get("municipality") or {}
+    name = str(municipality.get("name") or "").strip()
+    if not name:
+        raise ConfigError(f"Kommunens profil {path}: [municipality] name mangler.")
+    logo = municipality.get("logo")
+    if logo:
+        logo_path = (path.parent / str(logo)).resolve()
+        if not logo_path.is_file():
+            raise ConfigError(f"Kommunens profil {path}: logoet {logo} findes ikke.")
+        logo = str(logo_path)
+    types = tuple((str(code).strip(), str(label).strip())
+                  for code, label in (raw.get("meeting_types") or {}).items())
+    if any(not code or not label for code, label in types):
+        raise ConfigError(f"Kommunens profil {path}: en mødetype mangler kode eller navn.")
+    return Profile(name=name, logo=logo or None,
+                   contact=(str(municipality.get("contact")).strip() or None)
+                   if municipality.get("contact") else None,
+                   meeting_types=types or DEFAULT_MEETING_TYPES,
+                   cpr_enabled=bool((raw.get("cpr") or {}).get("enabled", False)),
+                   severity=_severity(raw.get("rules") or {}, path), source=str(path))
+
+
+def _severity(rules: dict, path) -> dict:
+    from .rules import RULE_CODES
+    out = {}
+    for code, severity in rules.items():
+        if code not in RULE_CODES:
+            raise ConfigError(f"Kommunens profil {path}: ukendt regel '{code}'.")
+        if severity not in SEVERITIES:
+            raise ConfigError(f"Kommunens profil {path}: reglen '{code}' skal være "
+                              f"error, warning eller off, ikke '{severity}'.")
+        out[code] = severity
+    return out
+
+
+def _meeting_types(text: str) -> tuple:
+    pairs = []
+    for item in text.split(";"):
+        code, _, label = item.partition("=")
+        if code.strip() and label.strip():
+            pairs.append((code.strip(), label.strip()))
+    if not pairs:
+        raise ConfigError("FORMSERVICE_MEETING_TYPES skal se sådan ud: "
+                          "UM=Udviklingsmøde;NM=Netværksmøde")
+    return tuple(pairs)
+
+
+def _int(env, name: str, default: int) -> int:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} skal være et helt tal, ikke '{value}'.") from None
+
+
+def load_profile(env=None) -> Profile:
+    """The profile named by FORMSERVICE_PROFILE (if any), with the single settings of the
+    environment on top of it."""
+    env = os.environ if env is None else env
+    profile = read_profile(env["FORMSERVICE_PROFILE"]) if env.get("FORMSERVICE_PROFILE") else Profile()
+    changes = {}
+    if env.get("FORMSERVICE_MUNICIPALITY"):
+        changes["name"] = env["FORMSERVICE_MUNICIPALITY"]
+    if env.get("FORMSERVICE_MEETING_TYPES", "").strip():
+        changes["meeting_types"] = _meeting_types(env["FORMSERVICE_MEETING_TYPES"])
+    if env.get("FORMSERVICE_CPR_ENABLED"):
+        changes["cpr_enabled"] = env["FORMSERVICE_CPR_ENABLED"].lower() in ("1", "true", "yes", "ja")
+    if changes:
+        from dataclasses import replace
+        profile = replace(profile, **changes)
+    return profile
+
+
+def load_config(overrides: dict | None = None, env=None) -> dict:
+    """Every setting of the service, as the Flask app's config (upper-case keys); the
+    profile is under PROFILE. `overrides` (tests, create_app(config)) win."""
+    env = os.environ if env is None else env
     overrides = dict(overrides or {})
     mode = overrides.get("ENV") or env.get("FORMSERVICE_ENV", "production")
     instance = Path(overrides.get("INSTANCE_PATH") or env.get("FORMSERVICE_INSTANCE", "instance")).resolve()
-    instance.mkdir(parents=True, exist_ok=True)
-    max_upload = int(env.get("FORMSERVICE_MAX_UPLOAD_MB", "20")) * 1024 * 1024
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    profile = overrides.get("PROFILE") or load_profile(env)
+    if "MUNICIPALITY" in overrides:
+        from dataclasses import replace
+        profile = replace(profile, name=overrides["MUNICIPALITY"])
+    max_upload = _int(env, "FORMSERVICE_MAX_UPLOAD_MB", 20) * 1024 * 1024
     config = {
         "ENV": mode,
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'formservice.sqlite3'}",
-        "MUNICIPALITY": env.get("FORMSERVICE_MUNICIPALITY", "Kommunen"),
         "MAX_UPLOAD_BYTES": max_upload,
         # a whole request may carry the upload and a little form data around it
         "MAX_CONTENT_LENGTH": max_upload + 256 * 1024,
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_QUEUE": env.get("CELERY_QUEUE", "formservice"),
-        "LOGIN_ATTEMPTS": int(env.get("FORMSERVICE_LOGIN_ATTEMPTS", "5")),
+        "CELERY_PREFETCH": _int(env, "CELERY_PREFETCH", 4),
+        "CELERY_VISIBILITY_TIMEOUT": _int(env, "CELERY_VISIBILITY_TIMEOUT", 300),
+        "CELERY_RESTORE_INTERVAL": _int(env, "CELERY_RESTORE_INTERVAL", 10),
+        "BATCH_THREADS": _int(env, "FORMSERVICE_BATCH_THREADS", 2),
+        "LOGIN_ATTEMPTS": _int(env, "FORMSERVICE_LOGIN_ATTEMPTS", 5),
         "LOGIN_WINDOW_MINUTES": 15,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -52,6 +192,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
     }
     config.update(overrides)
+    config["PROFILE"] = profile
+    config["MUNICIPALITY"] = profile.name
     config["SECRET_KEY"] = config.get("SECRET_KEY") or env.get("SECRET_KEY") or _secret(config)
     return config
 
@@ -61,6 +203,7 @@ def _secret(config) -> str:
     only (one machine); several machines must share SECRET_KEY from the environment."""
     path = Path(config["INSTANCE_PATH"]) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
     return path.read_text().strip()

@@ -7,9 +7,21 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<'SOURCES'
+  # The backports suite lives beside bookworm's main suite: take that source's URI from the
+  # machine (deb822 "URIs:" or a one-line "deb URI bookworm main") instead of naming a host.
+  uri=$(grep -rhsE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
+        | awk '{print $2}' | grep -vE 'security|nodesource|google' | head -n 1)
+  if [ -z "$uri" ]; then
+    uri=$(grep -rhsE '^deb +[^ ]+ +bookworm( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+          | awk '{print $2}' | head -n 1)
+  fi
+  if [ -z "$uri" ]; then
+    echo "Fandt ingen Debian-kilde for bookworm at tilføje bookworm-backports til" >&2
+    exit 2
+  fi
+  cat > /etc/apt/sources.list.d/bookworm-backports.sources <<SOURCES
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $uri
 Suites: bookworm-backports
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

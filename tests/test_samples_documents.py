@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from formservice import records
+import formtools as records
 from formservice.forms import FORMS
 from formservice.forms.record import load_data
 

@@ -5,10 +5,12 @@ import json
 
 from flask import g, jsonify, request
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
+from ..documents.errors import DocumentError
 from ..errors import fail
 from ..forms import FORMS
+from ..services.errors import ServiceError
 
 DANISH = {
     400: "Forespørgslen kan ikke bruges.",
@@ -38,8 +40,27 @@ def init_app(app) -> Api:
     for module in (forms_api, cases_api, series_api, accounts_api):
         api.register_blueprint(module.blp)
     app.register_error_handler(HTTPException, json_error)
+    app.register_error_handler(ServiceError, service_error)
+    app.register_error_handler(DocumentError, document_error)
     app.before_request(check_request_body)
     return api
+
+
+def http_exception(status: int, message: str, errors=None) -> HTTPException:
+    exc = default_exceptions[status](message)
+    exc.danish = True
+    exc.errors = list(errors or [])
+    return exc
+
+
+def service_error(exc: ServiceError):
+    """A use case's refusal, as the JSON error of its status."""
+    return json_error(http_exception(exc.status, exc.message, exc.errors))
+
+
+def document_error(exc: DocumentError):
+    """A file that is not a form we can read: 422 with the reason."""
+    return json_error(http_exception(422, str(exc)))
 
 
 # POST endpoints that take a file (multipart/form-data, field `file`): they say themselves
@@ -129,7 +150,7 @@ def json_error(exc: HTTPException):
     """Every error as JSON: status, a Danish message a person can act on, field paths."""
     status = exc.code or 500
     message = exc.description if _is_danish(exc) else DANISH.get(status, DANISH[400])
-    body = {"status": status, "message": message, "errors": _field_errors(exc) or _cause_errors(exc)}
+    body = {"status": status, "message": message, "errors": _field_errors(exc)}
     if status == 413 and not _is_danish(exc):
         from flask import current_app
         limit = size_text(current_app.config["MAX_UPLOAD_BYTES"])
@@ -143,13 +164,6 @@ def json_error(exc: HTTPException):
 
 def _is_danish(exc) -> bool:
     return bool(getattr(exc, "danish", False))
-
-
-def _cause_errors(exc) -> list[dict]:
-    """The field errors of the CaseworkError an endpoint turned into this HTTP error."""
-    from ..casework import CaseworkError
-    cause = exc.__cause__ or exc.__context__
-    return list(getattr(cause, "errors", None) or []) if isinstance(cause, CaseworkError) else []
 
 
 def _field_errors(exc) -> list[dict]:

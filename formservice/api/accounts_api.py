@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, request, session as web_session
+from flask import current_app, g, request, session as web_session
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
-from .. import audit
-from ..auth import accounts
-from ..auth.access import current_user, end_login_session, require_admin
-from ..auth.accounts import password_mark
 from ..errors import fail
-from ..storage import db
-from ..storage.models import AuditEvent
+from ..request_context import actor, current_user, end_login_session, uow
+from ..services import accounts
 from . import schemas
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
@@ -22,29 +17,18 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
 
 
 def log_in(username: str, password: str):
-    """Check a login against the rate limit; on success start the session. Returns the
-    user, or fails with 401/429 (every failure audited)."""
-    session = db.session()
-    address = request.remote_addr or "?"
+    """Check a login; on success start the session (the pages use this too). Returns the
+    user, or raises the service's TooMany/Unauthorized (every failure audited)."""
     config = current_app.config
-    if accounts.too_many_failures(session, username, address, config["LOGIN_ATTEMPTS"],
-                                  config["LOGIN_WINDOW_MINUTES"]):
-        audit.record_now("login", "session", outcome="refused", detail={"username": username[:100]})
-        fail(429, "For mange mislykkede forsøg på at logge ind. Vent 15 minutter, og prøv igen.")
-    user = accounts.authenticate(session, username, password)
-    if user is None:
-        accounts.note_failure(session, username, address)
-        audit.record_now("login", "session", outcome="denied", detail={"username": username[:100]})
-        fail(401, "Forkert brugernavn eller adgangskode.")
-    accounts.clear_failures(session, username)
+    user, key = accounts.log_in(uow(), actor(), username, password,
+                                attempts=config["LOGIN_ATTEMPTS"],
+                                window_minutes=config["LOGIN_WINDOW_MINUTES"])
     web_session.clear()
     web_session.permanent = True
-    web_session["key"] = accounts.start_session(session, user)
-    web_session["pw"] = password_mark(user)
+    web_session["key"] = key
+    web_session["pw"] = accounts.password_mark(user)
     web_session["csrf"] = secrets.token_urlsafe(32)
-    from flask import g
     g.user = user
-    audit.record_now("login", "session", outcome="ok")
     return user
 
 
@@ -77,11 +61,8 @@ class Tokens(MethodView):
     @blp.response(201, schemas.TokenOut)
     def post(self, body):
         """A new personal API token (shown once)"""
-        user = current_user()
-        token = accounts.create_token(db.session(), user, body["name"])
-        audit.record("create", "token", None, detail={"name": body["name"]})
-        db.session().commit()
-        return {"token": token, "name": body["name"]}
+        current_user()
+        return {"token": accounts.new_token(uow(), actor(), body["name"]), "name": body["name"]}
 
 
 @blp.route("/audit")
@@ -90,22 +71,14 @@ class Audit(MethodView):
     @blp.response(200, schemas.AuditOut(many=True))
     def get(self, query):
         """The audit log, newest first (administrators only)"""
-        require_admin()
-        statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(query["limit"])
-        for key in ("case_id", "user_id"):
-            if key in query:
-                statement = statement.where(getattr(AuditEvent, key) == query[key])
-        if "before_id" in query:
-            statement = statement.where(AuditEvent.id < query["before_id"])
-        found = db.session().scalars(statement).all()
-        audit.record_now("read", "audit", detail={"count": len(found)})
-        return found
+        return accounts.audit_log(uow(), actor(), limit=query["limit"],
+                                  case_id=query.get("case_id"), user_id=query.get("user_id"),
+                                  before_id=query.get("before_id"))
 
 
 def check_csrf():
     """before_request for the API: a change made with a session cookie (not a token) must
     carry the session's X-CSRF-Token header, so another site cannot make it."""
-    from flask import g
     if (request.method in ("POST", "PUT", "PATCH", "DELETE") and request.path.startswith("/api/")
             and g.get("user") is not None and not g.get("via_token")
             and request.headers.get("X-CSRF-Token") != web_session.get("csrf")):

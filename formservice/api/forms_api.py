@@ -1,17 +1,18 @@
 """The forms: list, schema and labels, blank template, validate, render, parse."""
 from __future__ import annotations
 
+from io import BytesIO
+
 from flask import current_app, request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from .. import records
-from ..auth.access import current_user
-from ..documents.errors import DocumentError
 from ..errors import fail
 from ..forms import FORMS, UnknownForm, get_form
 from ..forms.jsonschema import form_json_schema
 from ..forms.layout import sections
+from ..request_context import actor, current_user, profile, uow
+from ..services import forms, uploads
 from . import schemas
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Formularerne")
@@ -33,7 +34,6 @@ def json_body() -> dict:
 
 
 def document_response(content: bytes, fmt: str, name: str):
-    from io import BytesIO
     return send_file(BytesIO(content), mimetype=MEDIA[fmt], as_attachment=True,
                      download_name=f"{name}.{fmt}")
 
@@ -72,8 +72,7 @@ class Template(MethodView):
         """The blank template, ready to fill in by hand"""
         current_user()
         form = _form(form_id)
-        content = records.render_blank(form.id, query["format"],
-                                       municipality=current_app.config["MUNICIPALITY"])
+        content = forms.render_blank(profile(), form.id, query["format"])
         return document_response(content, query["format"], f"{form.id}-blank")
 
 
@@ -86,7 +85,7 @@ class Validate(MethodView):
         """Findings (errors and warnings) for a form's data"""
         current_user()
         form = _form(form_id)
-        checked = records.validate(form.id, json_body())
+        checked = forms.validate(profile(), form.id, json_body())
         return {"findings": [f.as_dict() for f in checked.findings], "ok": checked.ok}
 
 
@@ -100,14 +99,8 @@ class Render(MethodView):
         """The form pre-filled with the data (Word or PDF; PDF optionally flattened)"""
         current_user()
         form = _form(form_id)
-        if query["flatten"] and query["format"] != "pdf":
-            fail(422, "flatten=true gælder kun format=pdf.")
-        content, checked = records.render(form.id, json_body(), query["format"],
-                                          municipality=current_app.config["MUNICIPALITY"],
-                                          flatten=query["flatten"])
-        if checked.data is None:
-            fail(422, "Data passer ikke til formularen.",
-                 [{"path": f.path, "message": f.message} for f in checked.findings])
+        content, _ = forms.render(profile(), form.id, json_body(), query["format"],
+                                  flatten=query["flatten"])
         return document_response(content, query["format"], form.id)
 
 
@@ -136,9 +129,4 @@ class Parse(MethodView):
     def post(self):
         """Read a filled form (Word or PDF): the record and its findings. Nothing is stored."""
         current_user()
-        content = uploaded_file()
-        try:
-            record, findings = records.parse(content)
-        except DocumentError as exc:
-            fail(422, str(exc))
-        return {**record, "findings": [f.as_dict() for f in findings]}
+        return uploads.parse_document(uow(), actor(), profile(), uploaded_file()).as_dict()

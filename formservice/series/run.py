@@ -1,18 +1,17 @@
-"""Produce a planned batch in this process, writing the ZIP as documents are made."""
+"""Produce a planned batch in this process, writing the ZIP as documents are made.
+
+Making one document is the caller's (`produce(job) -> (bytes, findings)`): rendering
+belongs to the layer above, series only plans and packs."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .. import records
-from .batch import EntryReport, iter_plan, plural, read_plan
+from .batch import EntryReport, Job, iter_plan, plural, read_plan
 from .zipstream import ManifestZip
 
-
-def produce(job, municipality: str) -> tuple[bytes, list[dict]]:
-    content, checked = records.render(job.form_id, job.data, job.fmt, municipality=municipality)
-    return content, [finding.as_dict() for finding in checked.findings]
+Produce = Callable[[Job], tuple[bytes, list[dict]]]
 
 
 @dataclass
@@ -30,7 +29,7 @@ class BatchSummary:
         return text + "."
 
 
-def run_batch(plan: bytes, filename: str, target, *, municipality: str,
+def run_batch(plan: bytes, filename: str, target, *, produce: Produce,
               today: dt.date | None = None,
               progress: Callable[[int, int], None] = lambda done, total: None) -> BatchSummary:
     """Read and check the plan, then write every document of the valid entries to the ZIP
@@ -49,7 +48,7 @@ def run_batch(plan: bytes, filename: str, target, *, municipality: str,
                                                row=report.row))
             continue
         for job in report.jobs:
-            content, findings = produce(job, municipality)
+            content, findings = produce(job)
             archive.add(job.entry, job.path, content, findings)
             summary.documents += 1
             progress(summary.documents, total)

@@ -1,4 +1,5 @@
-"""The database connection of the app: one engine, a session per request, migrations.
+"""The database: the engine, the session factory and the migrations (no Flask here: the
+entry points get sessions through a unit of work, services/unit_of_work.py).
 
 SQLite (the embedded default) gets WAL, foreign keys, a busy timeout and BEGIN IMMEDIATE,
 so parallel requests wait their turn instead of failing with "database is locked".
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, g
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,26 +48,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def init_app(app) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["formservice.engine"] = engine
-    app.extensions["formservice.sessions"] = sessionmaker(engine, expire_on_commit=False)
-    app.teardown_appcontext(_close_session)
+def session_factory(engine: Engine) -> sessionmaker:
+    return sessionmaker(engine, expire_on_commit=False)
 
 
-def engine() -> Engine:
-    return current_app.extensions["formservice.engine"]
-
-
-def session() -> Session:
-    """The request's session; committed by the code that changes something."""
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["formservice.sessions"]()
-    return g.db_session
-
-
-def _close_session(_exc=None):
-    db_session = g.pop("db_session", None)
-    if db_session is not None:
-        db_session.rollback()
-        db_session.close()
+def protect_sqlite_file(url: str) -> None:
+    """An SQLite database holds every document: readable by the service's user only."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:":
+        return
+    path = Path(url[len("sqlite:///"):])
+    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if candidate.exists():
+            candidate.chmod(0o600)

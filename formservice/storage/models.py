@@ -12,6 +12,12 @@ from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, Larg
                         String, Text, UniqueConstraint, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ..forms.blocks import NewAction
+
+# An action's fields are the form's (the "new action" row of the meeting forms); each is a
+# column of Action below, so a field added to the form without a column fails at import.
+ACTION_FIELDS = tuple(NewAction._declared_fields)
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
@@ -144,9 +150,24 @@ class Action(Base):
 
     def as_item(self) -> dict:
         """The action as series.apply_follow_up and the follow-up form take it."""
-        return {"id": self.id, "description": self.description, "goal": self.goal,
-                "responsible": self.responsible, "priority": self.priority,
-                "deadline": self.deadline.isoformat() if self.deadline else None}
+        item = {"id": self.id}
+        for name in ACTION_FIELDS:
+            value = getattr(self, name)
+            item[name] = value.isoformat() if isinstance(value, dt.date) else value
+        return item
+
+    def update_from(self, item: dict) -> None:
+        """Take the action's fields from a form row (canonical data: dates as ISO text)."""
+        for name in ACTION_FIELDS:
+            value = item.get(name)
+            if isinstance(self.__table__.columns[name].type, Date) and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            setattr(self, name, value)
+
+
+for _name in ACTION_FIELDS:
+    if _name not in Action.__table__.columns:
+        raise TypeError(f"the action field '{_name}' of the forms has no column in Action")
 
 
 class Consent(Base):

@@ -23,10 +23,11 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from .. import audit
-from ..auth.access import end_login_session, may_create_case_at
-from ..storage import db
+from ..request_context import actor, end_login_session, uow
+from ..services import cases as case_service, due
+from ..services.errors import ServiceError, Unauthorized
 from . import pending
+from ..forms.danish import parse_date
 from .common import init_filters, login_required, safe_next, size_text
 
 log = logging.getLogger("formservice.web")
@@ -113,11 +114,18 @@ def _http_error(exc: HTTPException):
     return error_page(status, _message(exc))
 
 
+@bp.errorhandler(ServiceError)
+def _service_error(exc: ServiceError):
+    if isinstance(exc, Unauthorized):
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    return error_page(exc.status, exc.message)
+
+
 @bp.errorhandler(Exception)
 def _unexpected(exc):
     log.exception("unexpected error on %s %s", request.method, request.path)
     try:
-        db.session().rollback()
+        uow().rollback()
     except Exception:  # the page must still be shown
         log.exception("rollback after an error failed")
     return error_page(500)
@@ -146,55 +154,49 @@ def _not_routed(exc: HTTPException):
 
 # --- log in and out, and the start page ---------------------------------------------------
 
+def _start_page(errors=None, values=None, status=200):
+    today = dt.date.today()
+    found = due.start_page(uow(), actor(), today)
+    return render_template("start.html", cases=found.cases, due=found.due, today=today,
+                           week_end=today + dt.timedelta(days=7),
+                           institutions=list(g.user.institutions), errors=errors or {},
+                           values=values or {}), status
+
+
 @bp.get("/")
 def start():
     if g.get("user") is None:
         return redirect(url_for("web.login"))
-    from .casedata import overview
-    today = dt.date.today()
-    found = overview(db.session(), g.user, today)
-    audit.record_now("read", "cases", detail={"count": len(found.cases), "page": "start",
-                                              "due": len(found.due)})
-    return render_template("start.html", cases=found.cases, due=found.due, today=today,
-                           week_end=today + dt.timedelta(days=7),
-                           institutions=[i for i in g.user.institutions])
+    return _start_page()
 
 
 @bp.post("/sager")
 @login_required
 def create_case():
-    from .. import casework
     form = request.form
-    name = " ".join((form.get("child_name") or "").split())[:200]
     errors = {}
     try:
         institution_id = int(form.get("institution_id") or 0)
     except ValueError:
         institution_id = 0
-    if not may_create_case_at(g.user, institution_id):
-        errors["institution_id"] = "Vælg en af dine institutioner."
-    if not name:
-        errors["child_name"] = "Skriv barnets navn."
     birth_date = None
     if form.get("birth_date"):
         try:
-            birth_date = dt.date.fromisoformat(form["birth_date"])
+            birth_date = parse_date(form["birth_date"])
         except ValueError:
-            errors["birth_date"] = "Fødselsdatoen skal være en dato (dd-mm-åååå)."
-        else:
-            if birth_date > dt.date.today():
-                errors["birth_date"] = "Fødselsdatoen kan ikke ligge i fremtiden."
+            errors["birth_date"] = "Fødselsdato: skriv datoen som dd-mm-åååå, fx 02-04-2020."
+    if not errors:
+        try:
+            case = case_service.create_case(uow(), actor(), institution_id,
+                                     (form.get("child_name") or "")[:1000], birth_date,
+                                     (form.get("group_name") or "")[:1000] or None)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise
+            errors = {error["path"].replace("child_birth_date", "birth_date"): error["message"]
+                      for error in exc.errors}
     if errors:
-        from .casedata import overview
-        found = overview(db.session(), g.user, dt.date.today())
-        return render_template("start.html", cases=found.cases, due=found.due,
-                               today=dt.date.today(), week_end=dt.date.today() + dt.timedelta(days=7),
-                               institutions=list(g.user.institutions), errors=errors,
-                               values=form), 422
-    session = db.session()
-    case = casework.create_case(session, g.user, institution_id, name, birth_date,
-                                (form.get("group_name") or "").strip()[:200] or None)
-    session.commit()
+        return _start_page(errors, form, 422)
     flash(f"Sagen om {case.child_name} er oprettet.", "ok")
     return redirect(url_for("web.case.show", case_id=case.id))
 
@@ -207,9 +209,8 @@ def login():
         from ..api.accounts_api import log_in
         try:
             log_in(request.form.get("username", "")[:100], request.form.get("password", "")[:1000])
-        except HTTPException as exc:
-            error = exc.description
-            return render_template("login.html", error=error, next=target), exc.code
+        except ServiceError as exc:
+            return render_template("login.html", error=exc.message, next=target), exc.status
         return redirect(target or url_for("web.start"))
     if g.get("user") is not None:
         return redirect(target or url_for("web.start"))

@@ -18,13 +18,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from sqlalchemy import select
-
-from .. import audit, batches
 from ..forms import FORMS
-from ..series.batch import PlanError, plan_jobs, read_plan
-from ..storage import db
-from ..storage.models import Batch
+from ..forms.danish import parse_date
+from ..request_context import actor, services, uow
+from ..series.batch import PlanError, plural, read_plan
+from ..services import batches
+from ..services.errors import Conflict, ServiceError
 from . import TOO_LARGE, error_page, pending
 from .common import login_required, size_text, upload_limit
 
@@ -40,11 +39,8 @@ def _logged_in():
     return None
 
 
-def _mine(limit: int = 10) -> list[tuple[Batch, dict]]:
-    session = db.session()
-    found = session.scalars(select(Batch).where(Batch.created_by == g.user.id)
-                            .order_by(Batch.id.desc()).limit(limit)).all()
-    return [(batch, batches.progress(session, batch)) for batch in found]
+def _mine(limit: int = 10):
+    return [(batch, state.as_dict()) for batch, state in batches.my_batches(uow(), actor(), limit)]
 
 
 def _choose_page(error: str | None = None, status: int = 200, values=None):
@@ -68,7 +64,6 @@ def _too_large():
 @bp.post("/kontrol")
 def check():
     source = request.form.get("kilde")
-    session = db.session()
     if source == "institution":
         try:
             institution_id = int(request.form.get("institution_id") or 0)
@@ -84,11 +79,12 @@ def check():
         meeting_date = None
         if request.form.get("meeting_date"):
             try:
-                meeting_date = dt.date.fromisoformat(request.form["meeting_date"])
+                meeting_date = parse_date(request.form["meeting_date"])
             except ValueError:
                 return _choose_page("Mødedatoen skal være en dato.", 422, request.form)
-        entries = batches.institution_entries(session, g.user, institution.id, forms, fmt, meeting_date)
-        described = f"{institution.name}: {len(entries)} åbne sager"
+        entries = batches.institution_entries(uow(), actor(), institution.id, forms, fmt,
+                                              meeting_date)
+        described = f"{institution.name}: {plural(len(entries), 'åben sag', 'åbne sager')}"
     elif source == "fil":
         file = request.files.get("plan")
         if file is None or not file.filename:
@@ -103,15 +99,14 @@ def check():
             entries = read_plan(content, file.filename)
         except PlanError as exc:
             return _choose_page(f"Planen kan ikke læses: {exc}", 422)
-        described = f"{file.filename}: {len(entries)} rækker"
+        described = f"{file.filename}: {plural(len(entries), 'række', 'rækker')}"
     else:
         return _choose_page("Vælg en institution, eller upload en plan.", 400)
-    reports = plan_jobs(entries, dt.date.today())
+    reports = batches.check_plan(uow(), actor(), entries, dt.date.today())
     documents = sum(len(r.jobs) for r in reports)
     token = pending.put(KIND, json.dumps(entries).encode(), filename=described) if documents else None
     bad = [r for r in reports if not r.ok]
     good = [r for r in reports if r.ok]
-    audit.record_now("read", "batch_plan", detail={"entries": len(reports), "documents": documents})
     return render_template("batch_check.html", reports=bad + good[:SHOWN_OK_ROWS],
                            hidden=max(0, len(good) - SHOWN_OK_ROWS), bad=len(bad), good=len(good),
                            documents=documents, token=token, described=described)
@@ -127,47 +122,30 @@ def start():
         return _choose_page("Planen er ikke gemt længere (efter en time, eller når den er "
                             "startet). Vælg igen.", 404)
     entries = json.loads(kept.content)
-    session = db.session()
-    batch, _ = batches.create_batch(session, g.user, entries, runner=batches.batch_runner())
-    session.commit()
+    built = services()
+    batch = batches.create_batch(uow(), actor(), entries, runner=built.runner_name)
     pending.drop(kept.token)
-    batches.start(current_app._get_current_object(), batch)
+    built.runner.submit(batches.pending_items(uow(), batch.id))
     return redirect(url_for("web.batch.show", batch_id=batch.id))
-
-
-def _batch(batch_id: int) -> Batch:
-    batch = db.session().get(Batch, batch_id)
-    if batch is None or batch.created_by != g.user.id:
-        audit.record_now("denied", "batch", str(batch_id), outcome="denied",
-                         detail={"method": request.method, "path": request.path[:200]})
-        from ..errors import fail
-        fail(404, NOT_FOUND)
-    return batch
 
 
 @bp.get("/<int:batch_id>")
 def show(batch_id):
-    batch = _batch(batch_id)
-    state = batches.progress(db.session(), batch)
-    return render_template("batch_progress.html", batch=batch, state=state)
+    state = batches.progress(uow(), actor(), batch_id)
+    return render_template("batch_progress.html", batch=state, state=state.as_dict())
 
 
 @bp.get("/<int:batch_id>/status")
 def status(batch_id):
-    batch = _batch(batch_id)
-    state = batches.progress(db.session(), batch)
+    state = batches.progress(uow(), actor(), batch_id).as_dict()
     return jsonify({key: state[key] for key in ("id", "total", "done", "failed", "percent", "ready")})
 
 
 @bp.get("/<int:batch_id>/zip")
 def download(batch_id):
-    batch = _batch(batch_id)
-    state = batches.progress(db.session(), batch)
-    if not state["ready"]:
-        return error_page(409, f"Bestillingen er ikke færdig endnu ({state['done']} af "
-                               f"{state['total']} dokumenter). Vent, til bjælken er fuld.")
-    audit.record_now("download", "batch", batch.id)
-    chunks = batches.zip_chunks(current_app.extensions["formservice.sessions"], batch.id,
-                                batch.report)
+    try:
+        chunks = batches.download(uow(), actor(), services().sessions, batch_id)
+    except Conflict as exc:
+        return error_page(409, exc.message + " Vent, til bjælken er fuld.")
     return Response(stream_with_context(chunks), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="bestilling-{batch.id}.zip"'})
+        "Content-Disposition": f'attachment; filename="bestilling-{batch_id}.zip"'})

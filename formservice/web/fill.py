@@ -15,14 +15,12 @@ from flask import (
     url_for,
 )
 
-from .. import audit, batches, casework, records
-from ..auth.access import case_for
 from ..forms import FORMS
-from ..storage import db
-from .cases import child_data, record_of
+from ..request_context import actor, profile, uow
+from ..services import cases, documents, forms as form_service, records
+from ..services.errors import ServiceError
 from .common import document_response, fmt_arg, login_required
 from .formview import build, collect
-from .uploads import case_findings
 
 bp = Blueprint("fill", __name__)
 ACTIONS = ("kontroller", "docx", "pdf", "gem")
@@ -51,7 +49,7 @@ def blank(form_id):
     fmt = fmt_arg()
     if fmt is None:
         abort(404)
-    content = records.render_blank(form.id, fmt, municipality=current_app.config["MUNICIPALITY"])
+    content = form_service.render_blank(profile(), form.id, fmt)
     return document_response(content, fmt, f"{form.id}-tom")
 
 
@@ -63,28 +61,21 @@ def fill(form_id):
 
 @bp.route("/sager/<int:case_id>/udfyld/<form_id>", methods=["GET", "POST"])
 def fill_for_case(case_id, form_id):
-    case = case_for(case_id)
     form = _form_or_404(form_id)
     source = request.args.get("kilde")
     if source == "naeste" and form.id == "follow_up_meeting":
-        initial = batches.next_follow_up(db.session(), case)
+        case, initial = documents.next_follow_up(uow(), actor(), case_id)
     else:
-        source, initial = None, child_data(case)
-    if request.method == "GET":
-        audit.record_now("read", "case", case.id, case.id,
-                         detail={"page": "fill", "form": form.id, "source": source or "child"})
-    return _fill(form.id, case=case, initial=initial, source=source)
+        case = cases.get_case(uow(), actor(), case_id, page="fill")
+        initial = cases.child_data(case)
+    return _fill(form.id, case=case, initial=initial)
 
 
 @bp.route("/sager/<int:case_id>/poster/<int:record_id>/ret", methods=["GET", "POST"])
 def edit_record(case_id, record_id):
-    case = case_for(case_id, resource="record", resource_id=record_id)
-    found = record_of(case, record_id)
-    if request.method == "GET":
-        audit.record_now("read", found.subject, found.subject_id, case.id,
-                         detail={"record": found.id, "page": "edit"})
-    return _fill(found.form_id, case=case, record=found, initial=found.data,
-                 findings=found.findings or [])
+    view = records.get_record(uow(), actor(), case_id, record_id, page="edit")
+    return _fill(view.record.form_id, case=view.case, record=view.record,
+                 initial=view.record.data, findings=view.record.findings or [])
 
 
 def _page(form_id, data, findings, *, case=None, record=None, checked=False, extra_rows=None,
@@ -95,7 +86,7 @@ def _page(form_id, data, findings, *, case=None, record=None, checked=False, ext
                            checked=checked, focus=focus, message=message), status
 
 
-def _fill(form_id, *, case=None, record=None, initial=None, source=None, findings=()):
+def _fill(form_id, *, case=None, record=None, initial=None, findings=()):
     if request.method == "GET":
         return _page(form_id, initial, list(findings), case=case, record=record)
     data = collect(form_id, request.form)
@@ -107,34 +98,42 @@ def _fill(form_id, *, case=None, record=None, initial=None, source=None, finding
                      focus=f"{group}.{rows}")
     if action not in ACTIONS or (action == "gem" and case is None):
         action = "kontroller"
-    checked = records.validate(form_id, data)
+    try:
+        if case is not None:
+            checked = records.check_on_case(uow(), actor(), profile(), case.id, form_id, data,
+                                            subject_id=record.subject_id if record else None)
+        else:
+            checked = form_service.validate(profile(), form_id, data)
+    except ServiceError as exc:
+        return _page(form_id, data, exc.errors, case=case, record=record, checked=True,
+                     message=exc.message, status=exc.status)
     found = [f.as_dict() for f in checked.findings]
     shown = checked.data if checked.data is not None else data
-    if case is not None and checked.data is not None:
-        found += case_findings(case, form_id, checked.data)
     if checked.data is None and action != "kontroller":
         return _page(form_id, shown, found, case=case, record=record, checked=True, status=422,
                      message="Nogle felter har en værdi, formularen ikke kan bruge. Ret dem "
                              "(se listen herunder), og prøv igen.")
     if action in ("docx", "pdf"):
-        content, _ = records.render(form_id, checked.data, action,
-                                    municipality=current_app.config["MUNICIPALITY"])
-        audit.record_now("download", "form", form_id, case.id if case else None,
-                         detail={"format": action, "prefilled": "browser"})
-        name = f"{form_id}-sag-{case.id}" if case else form_id
-        return document_response(content, action, name)
+        if case is not None:
+            made = documents.browser_document(uow(), actor(), profile(), case.id, form_id,
+                                              checked.data, action)
+        else:
+            made = documents.Download(form_service.render(profile(), form_id, checked.data, action)[0],
+                                      form_id, action)
+        return document_response(made.content, made.fmt, made.name)
     if action == "gem":
-        session = db.session()
         try:
-            stored = casework.store_record(session, g.user, case, form_id, checked.data,
-                                           subject_id=record.subject_id if record else None)
-        except casework.CaseworkError as exc:
-            session.rollback()
+            if record is not None:
+                stored = records.new_version(uow(), actor(), profile(), record.subject,
+                                             record.subject_id, form_id, checked.data)
+            else:
+                stored = records.store_record(uow(), actor(), profile(), case.id, form_id,
+                                              checked.data)
+        except ServiceError as exc:
             return _page(form_id, shown, found + [
                 {"code": "store", "severity": "error", "path": e.get("path", ""), "message": e["message"]}
                 for e in exc.errors], case=case, record=record, checked=True,
-                message=str(exc), status=422)
-        session.commit()
+                message=exc.message, status=exc.status)
         if stored.record.status == "final":
             flash("Formularen er gemt på sagen som endelig.", "ok")
         else:

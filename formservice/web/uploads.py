@@ -3,17 +3,14 @@ with the findings linked to their fields), then store it on the case. Nothing is
 before the second step; between the two the file waits on the server (web/pending.py)."""
 from __future__ import annotations
 
-import hashlib
 import logging
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import audit, casework, records
-from ..auth.access import case_for
 from ..documents.errors import DocumentError
-from ..storage import db
-from ..storage.models import Document, Record
+from ..request_context import actor, profile, uow
+from ..services import cases, uploads
+from ..services.errors import ServiceError
 from . import TOO_LARGE, pending
 from .common import login_required, size_text, upload_limit
 from .formview import build
@@ -24,6 +21,8 @@ KIND = "upload"
 SUFFIXES = (".docx", ".pdf")
 HINT = ("Upload en formular, som er hentet her fra siden og udfyldt i Word eller i en "
         "PDF-læser: en .docx- eller .pdf-fil.")
+GONE = ("Den uploadede fil er ikke gemt længere (efter en time, eller når den er gemt eller "
+        "annulleret). Upload den igen.")
 
 
 @bp.before_request
@@ -37,21 +36,25 @@ def _form_page(case, error: str | None = None, status: int = 200):
                            limit=upload_limit()), status
 
 
+def _case(case_id):
+    return cases.get_case(uow(), actor(), case_id, page="upload")
+
+
 @bp.get("")
 def form(case_id):
-    return _form_page(case_for(case_id))
+    return _form_page(_case(case_id))
 
 
 def _too_large():
     """413 from reading the request (over MAX_CONTENT_LENGTH): the form again, with why."""
-    case = case_for(request.view_args["case_id"])
+    case = _case(request.view_args["case_id"])
     return _form_page(case, f"Filen er for stor. Den må højst fylde {size_text(upload_limit())}. "
                             "Gem formularen uden store billeder, eller del den op.", 413)
 
 
 @bp.post("")
 def receive(case_id):
-    case = case_for(case_id)
+    case = _case(case_id)
     replaced = request.form.get("erstatter")
     file = request.files.get("fil")
     if file is None or not file.filename:
@@ -65,83 +68,58 @@ def receive(case_id):
         return _form_page(case, "Filen er tom. Vælg den udfyldte formular.", 422)
     name = file.filename
     if name.lower().endswith((".docm", ".dotm")):
-        return _refused(case, content, name,
-                        "Filen er et Word-dokument med makroer (.docm). Gem den som et "
-                        "almindeligt Word-dokument (.docx), og upload den igen.")
+        uploads.refuse_upload(uow(), actor(), case.id, content, name, step="read")
+        return _form_page(case, "Filen er et Word-dokument med makroer (.docm). Gem den som et "
+                                "almindeligt Word-dokument (.docx), og upload den igen.", 422)
     try:
-        record, _findings = records.parse(content)
+        uploads.read_upload(uow(), actor(), profile(), case.id, name, content)
     except DocumentError as exc:
         message = str(exc)
         if not name.lower().endswith(SUFFIXES):
             message += " " + HINT
-        return _refused(case, content, name, message)
+        return _form_page(case, message, 422)
     if replaced:
         pending.drop(replaced)
     token = pending.put(KIND, content, filename=name, case_id=case.id)
-    audit.record_now("read", "upload", None, case.id,
-                     detail={"sha256": hashlib.sha256(content).hexdigest(), "form": record["form"],
-                             "step": "read"})
     return redirect(url_for("web.upload.preview", case_id=case.id, token=token))
-
-
-def _refused(case, content: bytes, name: str, message: str):
-    audit.record_now("upload", "document", None, case.id, outcome="refused",
-                     detail={"sha256": hashlib.sha256(content).hexdigest(), "filename": name[:255],
-                             "step": "read"})
-    return _form_page(case, message, 422)
 
 
 TOO_LARGE["web.upload.receive"] = _too_large
 
 
-def case_findings(case, form_id: str, data: dict) -> list[dict]:
-    """What storing would add about this case (casework's own checks, run read-only)."""
-    return [f.as_dict() for f in casework.case_findings(db.session(), case, form_id, data)]
-
-
 @bp.get("/<token>")
 def preview(case_id, token):
-    case = case_for(case_id)
+    case = _case(case_id)
     kept = pending.get(token, KIND, case.id)
     if kept is None:
-        return _form_page(case, "Den uploadede fil er ikke gemt længere (efter en time, eller "
-                                "når den er gemt eller annulleret). Upload den igen.", 404)
+        return _form_page(case, GONE, 404)
     try:
-        record, findings = records.parse(kept.content)
+        shown = uploads.read_upload(uow(), actor(), profile(), case.id, kept.filename,
+                                    kept.content, step="preview")
     except DocumentError as exc:  # not expected: it was read once already
         pending.drop(token)
         return _form_page(case, str(exc), 422)
-    found = [f.as_dict() for f in findings]
-    if not any(f["code"].startswith("shape.") for f in found):
-        found += case_findings(case, record["form"], record["data"])
-    duplicate = db.session().scalar(select(Record).join(Document, Document.id == Record.document_id)
-                                    .where(Document.case_id == case.id,
-                                           Document.sha256 == kept.sha256,
-                                           Document.direction == "uploaded"))
-    view = build(record["form"], record["data"], found)
+    record = shown.parsed.record
+    view = build(record["form"], record["data"], shown.findings)
     return render_template("upload_preview.html", case=case, view=view, token=token,
-                           filename=kept.filename, record=record, duplicate=duplicate,
+                           filename=kept.filename, record=record, duplicate=shown.duplicate,
                            limit=upload_limit())
 
 
 @bp.post("/<token>/gem")
 def store(case_id, token):
-    case = case_for(case_id)
+    case = _case(case_id)
     kept = pending.get(token, KIND, case.id)
     if kept is None:
-        return _form_page(case, "Den uploadede fil er ikke gemt længere (efter en time, eller "
-                                "når den er gemt eller annulleret). Upload den igen.", 404)
-    session = db.session()
+        return _form_page(case, GONE, 404)
     try:
-        stored = casework.upload(session, g.user, case, kept.filename, kept.content)
+        stored = uploads.store_upload(uow(), actor(), profile(), case.id, kept.filename,
+                                      kept.content)
     except DocumentError as exc:
-        session.commit()  # the refusal's audit entry
         pending.drop(token)
         return _form_page(case, str(exc), 422)
-    except casework.CaseworkError as exc:
-        session.rollback()
-        return _form_page(case, str(exc), 422)
-    session.commit()
+    except ServiceError as exc:
+        return _form_page(case, exc.message, exc.status)
     pending.drop(token)
     if stored.duplicate:
         flash("Denne fil var allerede gemt på sagen. Her er formularen, som den blev gemt.", "info")
@@ -155,7 +133,7 @@ def store(case_id, token):
 
 @bp.post("/<token>/annuller")
 def discard(case_id, token):
-    case = case_for(case_id)
+    case = _case(case_id)
     pending.drop(token)
     flash("Uploaden er annulleret. Intet er gemt.", "info")
     return redirect(url_for("web.case.show", case_id=case.id))

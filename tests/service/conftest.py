@@ -1,6 +1,7 @@
 """Fixtures for the service: an app on SQLite and on a real PostgreSQL, and a small world
 of two institutions, their staff, a caseworker, an administrator and stored case data."""
 from __future__ import annotations
+import formtools
 
 import os
 import uuid
@@ -64,7 +65,7 @@ def app(database_url, tmp_path):
                       "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "test-secret",
                       "SESSION_COOKIE_SECURE": False, "MUNICIPALITY": "Testkommune"})
     yield app
-    app.extensions["formservice.engine"].dispose()
+    app.extensions["formservice"].engine.dispose()
 
 
 @pytest.fixture
@@ -86,11 +87,11 @@ class World:
 
 
 def make_world(app) -> World:
-    from formservice.auth import accounts
+    from formservice.services import accounts
     from formservice.storage.models import Case
     world = World()
     with app.test_request_context():
-        session = storage.session()
+        session = formtools.session()
         spec = {
             "staff_a": ("staff", ["Børnehuset A"]),
             "staff_b": ("staff", ["Skolen B"]),

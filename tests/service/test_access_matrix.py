@@ -1,6 +1,6 @@
 """Who may do what: every API endpoint × every kind of caller × own / other / missing case.
 
-The policy (see formservice/auth/access.py):
+The policy (see formservice/services/access.py):
 - no credentials, a bad, revoked or deactivated user's token, or a wrong scheme → 401
   everywhere under /api/v1, except the public docs (openapi.json, docs) and the login;
 - staff see and change the cases of their institutions; a caseworker the cases assigned
@@ -16,6 +16,7 @@ Every non-2xx answer is checked to be the JSON error shape and to carry no child
 no answer (JSON or text) may show the name or stored data of a case the caller may not see.
 """
 from __future__ import annotations
+import formtools
 
 import io
 import itertools
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from conftest import PASSWORD, SAMPLES
 from sqlalchemy import update
 
-from formservice import records
+import formtools as records
 from formservice.storage import db as storage
 from formservice.storage.models import ApiToken, User
 
@@ -118,8 +119,8 @@ def setup_context(app, client, world) -> Context:
         "Alma", "Nørgaard", "Bæk", "Mødelokalet"]
 
     with app.test_request_context():
-        from formservice.auth import accounts
-        session = storage.session()
+        from formservice.services import accounts
+        session = formtools.session()
         staff_ab = session.get(User, world.users["staff_ab"])
         revoked = accounts.create_token(session, staff_ab, "revoked")
         session.execute(update(ApiToken).where(ApiToken.name == "revoked").values(revoked=True))
@@ -410,7 +411,7 @@ def test_a_session_ends_when_the_user_is_deactivated(app, world):
     assert response.status_code == 200
     assert client.get(f"{API}/me").status_code == 200
     with app.test_request_context():
-        session = storage.session()
+        session = formtools.session()
         session.get(User, world.users["staff_a"]).active = False
         session.commit()
     assert client.get(f"{API}/me").status_code == 401

@@ -22,7 +22,7 @@ from conftest import SAMPLES
 from running_server import running_server
 from sqlalchemy import create_engine, text
 
-from formservice import records
+import formtools as records
 
 PASSWORD = "en-lang-adgangskode-til-samtidighed"
 INSTITUTION = "Børnehuset Kløverengen"

@@ -17,7 +17,7 @@ import requests
 from conftest import SAMPLES
 from running_server import running_server
 
-from formservice import records
+import formtools as records
 
 PASSWORD = "korrekt-hest-batteri-hæfteklamme"
 INSTITUTION = "Børnehuset Kløverengen"

@@ -46,7 +46,7 @@ def app(database_url, redis_url, queue, tmp_path):
                       "INSTANCE_PATH": str(tmp_path / "instance"), "CELERY_BROKER_URL": redis_url,
                       "CELERY_QUEUE": queue})
     yield app
-    app.extensions["formservice.engine"].dispose()
+    app.extensions["formservice"].engine.dispose()
 
 
 def start_worker(database_url, redis_url, queue, tmp_path, name):

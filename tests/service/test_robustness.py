@@ -8,6 +8,7 @@ what a request could have stored (documents, records, meetings, consents, networ
 actions) read through the app's own engine.
 """
 from __future__ import annotations
+import formtools
 
 import contextlib
 import datetime as dt
@@ -21,7 +22,7 @@ import pytest
 from conftest import PASSWORD, SAMPLES, make_world
 from sqlalchemy import text
 
-from formservice import records
+import formtools as records
 from formservice.app import create_app
 from formservice.storage import db as storage
 from formservice.storage.models import LoginFailure
@@ -38,7 +39,7 @@ ENGLISH = ("invalid", "missing data", "not a valid", "error", "exception", "expe
 # --- helpers ---------------------------------------------------------------------------
 
 def stored_counts(app) -> dict:
-    with app.extensions["formservice.engine"].connect() as connection:
+    with app.extensions["formservice"].engine.connect() as connection:
         return {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
                 for table in STORED_TABLES}
 
@@ -111,7 +112,7 @@ def small_app(database_url, tmp_path):
                       "SESSION_COOKIE_SECURE": False, "MAX_UPLOAD_BYTES": 64 * 1024,
                       "MAX_CONTENT_LENGTH": 96 * 1024, "LOGIN_ATTEMPTS": 2})
     yield app
-    app.extensions["formservice.engine"].dispose()
+    app.extensions["formservice"].engine.dispose()
 
 
 # --- JSON bodies ----------------------------------------------------------------------
@@ -211,7 +212,7 @@ def test_wrong_field_types_are_422_with_paths(app, client, world):
         assert {"child.name", "child.birth_date", "actions"} <= _paths(body)
 
         body = assert_refused(client.post(f"{API}/cases/{case_a}/meetings", headers=staff, json={
-            "form": "first_meeting", "data": {"child": {"name": 5}, "meeting": {"date": "10-03-2026"}}}), 422)
+            "form": "first_meeting", "data": {"child": {"name": 5}, "meeting": {"date": "30-02-2026"}}}), 422)
         assert {"child.name", "meeting.date"} <= _paths(body)
 
         body = assert_refused(client.post(f"{API}/cases/{case_a}/consents", headers=staff,
@@ -528,7 +529,7 @@ def test_failures_outside_the_window_do_not_count(app, client, world):
     limit = app.config["LOGIN_ATTEMPTS"]
     old = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"] + 1)
     with app.app_context():
-        session = storage.session()
+        session = formtools.session()
         session.add_all([LoginFailure(username="staff_a", address="127.0.0.1", at=old)
                          for _ in range(limit * 2)])
         session.commit()

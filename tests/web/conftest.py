@@ -32,7 +32,7 @@ def _seed(url: str, instance) -> object:
     app = create_app({"ENV": "testing", "DATABASE_URL": url, "INSTANCE_PATH": str(instance),
                       "SECRET_KEY": "test-secret"})
     world = make_world(app)
-    app.extensions["formservice.engine"].dispose()  # SQLite: the WAL is checkpointed
+    app.extensions["formservice"].engine.dispose()  # SQLite: the WAL is checkpointed
     return world
 
 
@@ -95,7 +95,7 @@ def app_config(database_url, tmp_path) -> dict:
 def app(app_config):
     app = create_app(app_config)
     yield app
-    app.extensions["formservice.engine"].dispose()
+    app.extensions["formservice"].engine.dispose()
 
 
 @pytest.fixture

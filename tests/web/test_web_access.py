@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from formservice import casework
+import formtools
 from formservice.storage import db as storage
 from formservice.storage.models import AuditEvent, Case, Record, User
 
@@ -41,18 +41,18 @@ CASE_POSTS = [
 
 def store_everything(app, world, key: str) -> dict:
     """A network map, a consent and an uploaded document on the world's case `key`."""
-    from formservice import records
+    import formtools as records
     with app.test_request_context():
-        session = storage.session()
+        session = formtools.session()
         user = session.get(User, world.users["staff_b" if key == "B" else "staff_a"])
         case = session.get(Case, world.cases[key])
         data = sample("network_map")
         data["child"]["name"] = case.child_name
-        stored_map = casework.store_record(session, user, case, "network_map", data)
+        stored_map = formtools.store_record(user.id, case.id, "network_map", data)
         consent = sample("consent")
         consent["child"]["name"] = case.child_name
         document, _ = records.render("consent", consent, "docx")
-        uploaded = casework.upload(session, user, case, "samtykke.docx", document)
+        uploaded = formtools.upload(user.id, case.id, "samtykke.docx", document)
         session.commit()
         return {"case": case.id, "record": stored_map.record.id,
                 "document": uploaded.record.document_id, "child": case.child_name}
@@ -87,7 +87,7 @@ def test_another_institutions_case_is_a_404_page_without_child_data(app, client,
         assert "Bæk" not in response.get_data(as_text=True), url
     # and nothing of B's was stored or changed by the attempts
     with app.app_context():
-        session = storage.session()
+        session = formtools.session()
         assert session.scalar(select(Record.id).where(Record.case_id == other["case"],
                                                       Record.id != other["record"],
                                                       Record.document_id.is_(None))) is None
@@ -98,7 +98,7 @@ def test_refusals_are_audited(app, client, world):
     log_in(client, "staff_a")
     client.get(f"/sager/{other['case']}")
     with app.app_context():
-        event = storage.session().scalars(select(AuditEvent).where(
+        event = formtools.session().scalars(select(AuditEvent).where(
             AuditEvent.outcome == "denied").order_by(AuditEvent.id.desc())).first()
         assert event.case_id == other["case"] and event.username == "staff_a"
 
@@ -168,11 +168,11 @@ def test_error_pages_are_danish_html_and_the_api_keeps_json(app, staff_a, world)
 
 
 def test_an_unexpected_error_is_a_danish_500_page(app, staff_a, world, monkeypatch):
-    from formservice.web import casedata
+    from formservice.services import cases
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
-    monkeypatch.setattr(casedata, "meeting_rows", broken)
+    monkeypatch.setattr(cases, "case_page", broken)
     response = staff_a.get(f"/sager/{world.cases['A']}")
     assert response.status_code == 500 and response.mimetype == "text/html"
     body = response.get_data(as_text=True)
@@ -180,11 +180,11 @@ def test_an_unexpected_error_is_a_danish_500_page(app, staff_a, world, monkeypat
 
 
 def test_a_batch_of_another_user_is_a_404_page(app, client, world):
-    from formservice import batches
+    from formservice.services import batches
     with app.test_request_context():
-        session = storage.session()
-        user = session.get(User, world.users["staff_b"])
-        batch, _ = batches.create_batch(session, user, [], runner="inprocess")
+        session = formtools.session()
+        batch = batches.create_batch(formtools.uow(), formtools.actor(world.users["staff_b"]), [],
+                                     runner="inprocess")
         session.commit()
         batch_id = batch.id
     log_in(client, "staff_a")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from formservice import records
+import formtools as records
 
 from .conftest import csrf_token
 from .pagetools import page, sample

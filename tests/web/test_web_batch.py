@@ -1,6 +1,7 @@
 """The batch page: an institution or a CSV plan, every entry checked and shown before
 anything is made, then started, followed to 100 % and downloaded as a ZIP."""
 from __future__ import annotations
+import formtools
 
 import datetime as dt
 import io
@@ -20,7 +21,7 @@ from .pagetools import page, texts, upload_file
 
 def batch_count(app) -> int:
     with app.app_context():
-        return storage.session().scalar(select(func.count()).select_from(Batch))
+        return formtools.session().scalar(select(func.count()).select_from(Batch))
 
 
 def check(client, **data):
@@ -44,16 +45,15 @@ def start_and_wait(client, checked) -> tuple[int, dict]:
 
 
 def store_first_meeting(app, world):
-    from formservice import casework
+    import formtools
     from formservice.forms.record import load_data
     from formservice.storage.models import Case, User
 
     from .pagetools import sample
     data, _ = load_data("first_meeting", sample("first_meeting"))
     with app.test_request_context():
-        session = storage.session()
-        casework.store_record(session, session.get(User, world.users["staff_a"]),
-                              session.get(Case, world.cases["A"]), "first_meeting", data)
+        session = formtools.session()
+        formtools.store_record(world.users["staff_a"], world.cases["A"], "first_meeting", data)
         session.commit()
 
 
@@ -144,13 +144,13 @@ def test_a_plan_is_kept_on_the_server_only_for_its_session(app, staff_a, world, 
 
 
 def test_the_zip_waits_until_the_batch_is_done(app, staff_a, world):
-    from formservice import batches
+    from formservice.services import batches
     from formservice.storage.models import User
     with app.test_request_context():
-        session = storage.session()
-        user = session.get(User, world.users["staff_a"])
+        session = formtools.session()
         entry = {"child": {"name": "Alma"}, "forms": ["consent"], "format": "docx"}
-        batch, _ = batches.create_batch(session, user, [entry], runner="inprocess")
+        batch = batches.create_batch(formtools.uow(), formtools.actor(world.users["staff_a"]),
+                                     [entry], runner="inprocess")
         session.commit()
         batch_id = batch.id  # never started: stays at 0 %
     shown = staff_a.get(f"/bestillinger/{batch_id}")

@@ -11,7 +11,7 @@ import zipfile
 
 import pytest
 
-from formservice import records
+import formtools as records
 
 from .browser import (
     chromium,

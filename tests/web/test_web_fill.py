@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from formservice import records
+import formtools as records
 from formservice.forms import FORMS
 from formservice.forms.layout import sections
 from formservice.forms.record import load_data
@@ -60,12 +60,11 @@ def test_a_record_comes_back_exactly_through_the_page(staff_a, world, form_id):
     """Every sample record shown on the edit page and submitted unchanged is the same data."""
     data, _ = load_data(form_id, sample(form_id))
     with staff_a.application.test_request_context():
-        from formservice import casework
+        import formtools
         from formservice.storage.models import Case, User
-        session = storage.session()
+        session = formtools.session()
         case = session.get(Case, world.cases["A"])
-        stored = casework.store_record(session, session.get(User, world.users["staff_a"]), case,
-                                       form_id, data)
+        stored = formtools.store_record(world.users["staff_a"], case.id, form_id, data)
         session.commit()
         record_id = stored.record.id
     url = f"/sager/{world.cases['A']}/poster/{record_id}/ret"
@@ -75,7 +74,7 @@ def test_a_record_comes_back_exactly_through_the_page(staff_a, world, form_id):
     submitted = post(staff_a, url, fields + [("handling", "gem")])
     assert submitted.status_code == 302, texts(submitted)[:1000]
     with staff_a.application.app_context():
-        session = storage.session()
+        session = formtools.session()
         newest = session.scalars(select(Record).order_by(Record.id.desc())).first()
         assert newest.version == 2 and newest.subject_id == stored.record.subject_id
         assert newest.data == data
@@ -175,11 +174,10 @@ def test_next_follow_up_is_prefilled_with_the_open_actions(app, staff_a, world):
     case = world.cases["A"]
     data, _ = load_data("first_meeting", sample("first_meeting"))
     with app.test_request_context():
-        from formservice import casework
+        import formtools
         from formservice.storage.models import Case, User
-        session = storage.session()
-        casework.store_record(session, session.get(User, world.users["staff_a"]),
-                              session.get(Case, case), "first_meeting", data)
+        session = formtools.session()
+        formtools.store_record(world.users["staff_a"], case, "first_meeting", data)
         session.commit()
     response = staff_a.get(f"/sager/{case}/udfyld/follow_up_meeting?kilde=naeste")
     root = page(response)

@@ -6,7 +6,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from formservice import casework, records
+import formtools
+import formtools as records
 from formservice.forms.record import load_data
 from formservice.storage import db as storage
 from formservice.storage.models import AuditEvent, Case, User
@@ -21,9 +22,8 @@ def store(app, world, form_id: str, data: dict, key: str = "A"):
     canonical, findings = load_data(form_id, data)
     assert canonical is not None, findings
     with app.test_request_context():
-        session = storage.session()
-        stored = casework.store_record(session, session.get(User, world.users["staff_a"]),
-                                       session.get(Case, world.cases[key]), form_id, canonical)
+        session = formtools.session()
+        stored = formtools.store_record(world.users["staff_a"], world.cases[key], form_id, canonical)
         session.commit()
         return stored.record.id, stored.record.status
 
@@ -51,7 +51,7 @@ def consent(valid_until: dt.date, revoked: dt.date | None = None) -> dict:
 def audit_events(app, action: str) -> list[dict]:
     with app.app_context():
         return [{"resource": e.resource, "case_id": e.case_id, "detail": e.detail or {}}
-                for e in storage.session().scalars(select(AuditEvent).where(
+                for e in formtools.session().scalars(select(AuditEvent).where(
                     AuditEvent.action == action).order_by(AuditEvent.id))]
 
 

@@ -2,6 +2,7 @@
 on the server (not in the client) until the user stores it; bad files get a Danish
 message on the page, never a server error page."""
 from __future__ import annotations
+import formtools
 
 import os
 import re
@@ -12,7 +13,7 @@ import hostile_files
 import pytest
 from sqlalchemy import func, select
 
-from formservice import records
+import formtools as records
 from formservice.app import create_app
 from formservice.storage import db as storage
 from formservice.storage.models import AuditEvent, Document, Record
@@ -23,7 +24,7 @@ from .pagetools import page, sample, texts, upload_file
 
 def counts(app) -> tuple[int, int]:
     with app.app_context():
-        session = storage.session()
+        session = formtools.session()
         return (session.scalar(select(func.count()).select_from(Record)),
                 session.scalar(select(func.count()).select_from(Document)))
 
@@ -90,7 +91,7 @@ def test_a_file_is_read_shown_and_only_stored_when_asked(app, staff_a, world):
     assert again.status_code == 404 and "Upload den igen" in texts(again)
     assert counts(app) == (1, 1)
     with app.app_context():
-        actions = [e.action for e in storage.session().scalars(
+        actions = [e.action for e in formtools.session().scalars(
             select(AuditEvent).where(AuditEvent.case_id == case).order_by(AuditEvent.id))]
     assert "upload" in actions and "read" in actions
 
@@ -248,7 +249,7 @@ def small_app(app_config):
     app = create_app({**app_config, "MAX_UPLOAD_BYTES": 64 * 1024,
                       "MAX_CONTENT_LENGTH": 64 * 1024 + 16 * 1024})
     yield app
-    app.extensions["formservice.engine"].dispose()
+    app.extensions["formservice"].engine.dispose()
 
 
 @pytest.mark.parametrize("size", [70 * 1024, 200 * 1024], ids=["over the upload limit",

@@ -129,3 +129,94 @@ def note_failure(db, username: str, address: str):
 
 def clear_failures(db, username: str):
     db.execute(delete(LoginFailure).where(LoginFailure.username == username))
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+def log_in(uow, actor, username: str, password: str, *, attempts: int, window_minutes: int):
+    """Check a login against the rate limit; on success a new login session. Returns
+    (user, session key); every failure is audited (TooMany / Unauthorized)."""
+    from dataclasses import replace
+
+    from .errors import TooMany, Unauthorized
+    address = actor.address or "?"
+    with uow:
+        session = uow.session
+        if too_many_failures(session, username, address, attempts, window_minutes):
+            uow.audit_refusal(actor, "login", "session", outcome="refused",
+                              detail={"username": username[:100]})
+            raise TooMany("For mange mislykkede forsøg på at logge ind. Vent 15 minutter, "
+                          "og prøv igen.")
+        user = authenticate(session, username, password)
+        if user is None:
+            note_failure(session, username, address)
+            uow.audit(actor, "login", "session", outcome="denied",
+                      detail={"username": username[:100]})
+            uow.commit()
+            raise Unauthorized("Forkert brugernavn eller adgangskode.")
+        clear_failures(session, username)
+        key = start_session(session, user)
+        uow.audit(replace(actor, user=user), "login", "session", outcome="ok")
+        uow.commit()
+        return user, key
+
+
+def log_out(uow, actor, key: str) -> None:
+    with uow:
+        end_session(uow.session, key)
+        uow.audit(actor, "logout", "session")
+        uow.commit()
+
+
+def user_for_session(uow, key: str, max_age_seconds: int) -> User | None:
+    with uow:
+        user = session_user(uow.session, key, max_age_seconds)
+        uow.commit()  # end the lookup's transaction (SQLite: it holds the write lock)
+        return user
+
+
+def user_for_api_token(uow, actor, token: str) -> User | None:
+    """The user of a personal API token; a token that is not valid is audited."""
+    with uow:
+        user = user_for_token(uow.session, token)
+        if user is None:
+            uow.audit(actor, "login", "token", outcome="denied")
+        uow.commit()
+        return user
+
+
+def new_token(uow, actor, name: str, *, username: str | None = None) -> str:
+    """A personal API token for the actor (or, from the command line, for `username`)."""
+    from .errors import Invalid
+    with uow:
+        user = actor.user
+        if username is not None:
+            user = uow.session.scalar(select(User).where(User.username == username))
+            if user is None:
+                raise Invalid(f"Brugeren '{username}' findes ikke.")
+        token = create_token(uow.session, user, name)
+        uow.audit(actor, "create", "token", None, detail={"name": name, "user": user.username})
+        uow.commit()
+        return token
+
+
+def new_user(uow, actor, username: str, full_name: str, role: str, password: str,
+             institutions: list[str] = ()) -> User:
+    with uow:
+        user = create_user(uow.session, username, full_name, role, password, institutions)
+        uow.audit(actor, "create", "user", user.id, detail={"username": username, "role": role})
+        uow.commit()
+        return user
+
+
+def audit_log(uow, actor, *, limit: int, case_id=None, user_id=None, before_id=None):
+    """The audit log, newest first (administrators only)."""
+    from ..storage import queries
+    from .access import require_admin
+    with uow:
+        require_admin(uow, actor)
+        found = queries.audit_events(uow.session, limit=limit, case_id=case_id, user_id=user_id,
+                                     before_id=before_id)
+        uow.audit(actor, "read", "audit", detail={"count": len(found)})
+        uow.commit()
+        return found

@@ -1,1 +1,0 @@
-"""Accounts, login, API tokens, and who may see which case."""

@@ -1,0 +1,238 @@
+"""Batches: planned and stored as items, produced by a runner (in this process, or on
+Celery workers), and downloaded as a streamed ZIP.
+
+An item is produced at most once: producing it ends with a conditional update
+("... WHERE status = 'pending'"), so a task delivered twice — after a worker was killed,
+say — finds the item done and stops. Nothing is lost either: an item stays pending until a
+producer has committed it, and a killed worker's unacknowledged tasks are delivered again.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import update
+
+from ..config import Profile
+from ..series.batch import EntryReport, Job, plan_jobs
+from ..series.run import BatchSummary, run_batch
+from ..series.zipstream import stream_zip
+from ..storage import queries
+from ..storage.models import Batch, BatchItem, utcnow
+from . import forms
+from .access import own_institution, user_of
+from .cases import child_data
+from .documents import next_follow_up_data
+from .errors import Conflict, Forbidden, NotFound
+from .unit_of_work import Actor, UnitOfWork
+
+log = logging.getLogger("formservice.batches")
+BATCH_NOT_FOUND = "Bestillingen findes ikke, eller den er ikke din."
+
+
+def institution_entries(uow: UnitOfWork, actor: Actor, institution_id: int, forms: list,
+                        fmt: str, meeting_date: dt.date | None) -> list[dict]:
+    """A plan entry for every open case of one of the actor's institutions: the next
+    follow-up is pre-filled from the case's latest final minutes and open actions."""
+    with uow:
+        if own_institution(actor, institution_id) is None:
+            uow.audit_refusal(actor, "denied", "batch", detail={"institution_id": institution_id})
+            raise Forbidden("Du kan kun bestille for dine egne institutioner.",
+                            [{"path": "institution_id",
+                              "message": "Institution: vælg en af dine institutioner."}])
+        cases = queries.cases_of(uow.session, user_of(actor), open_only=True,
+                                 institution_id=institution_id, order_by_name=True)
+        entries = []
+        for case in cases:
+            entry = {**child_data(case), "forms": forms, "format": fmt, "case_id": case.id,
+                     "meetings": [meeting_date.isoformat()] if meeting_date else []}
+            if queries.latest_final_minutes(uow.session, case.id) is not None:
+                entry["previous"] = _previous(uow, case)
+            entries.append(entry)
+        uow.audit(actor, "read", "cases", detail={"count": len(cases), "page": "batch",
+                                                  "cases": [case.id for case in cases]})
+        uow.commit()
+        return entries
+
+
+def _previous(uow, case) -> dict:
+    latest = queries.latest_final_minutes(uow.session, case.id)
+    return {**latest.data,
+            "actions": [a.as_item() for a in queries.open_actions(uow.session, case.id)],
+            "reviewed_actions": []}
+
+
+def check_plan(uow: UnitOfWork, actor: Actor, entries: list, today: dt.date) -> list[EntryReport]:
+    """Every entry of a plan checked on its own, before anything is made."""
+    with uow:
+        user_of(actor)
+        reports = plan_jobs(entries, today)
+        uow.audit(actor, "read", "batch_plan", detail={
+            "entries": len(reports), "documents": sum(len(r.jobs) for r in reports)})
+        uow.commit()
+        return reports
+
+
+def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
+                 today: dt.date | None = None) -> Batch:
+    """Store a batch and its items (one per document); the runner produces them."""
+    with uow:
+        user = user_of(actor)
+        reports = plan_jobs(entries, today or dt.date.today())
+        batch = Batch(created_by=user.id, runner=runner,
+                      report=[{"entry": r.entry, "child": r.child, "problems": r.problems}
+                              for r in reports if not r.ok])
+        uow.session.add(batch)
+        uow.session.flush()
+        case_ids = {number: entry.get("case_id") for number, entry in enumerate(entries, start=1)
+                    if isinstance(entry, dict)}
+        position = 0
+        for report in reports:
+            for job in report.jobs:
+                position += 1
+                uow.session.add(BatchItem(batch_id=batch.id, position=position, entry=job.entry,
+                                          path=job.path, form_id=job.form_id, fmt=job.fmt,
+                                          data=job.data, case_id=_case_id(case_ids.get(job.entry))))
+        batch.total = position
+        uow.audit(actor, "create", "batch", batch.id,
+                  detail={"documents": position, "invalid_entries": len(batch.report)})
+        uow.commit()
+        return batch
+
+
+def _case_id(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def produce(profile: Profile, job: Job) -> tuple[bytes, list[dict]]:
+    """One document of a batch and its findings."""
+    content, checked = forms.render(profile, job.form_id, job.data, job.fmt)
+    return content, [finding.as_dict() for finding in checked.findings]
+
+
+def run_plan(profile: Profile, plan: bytes, filename: str, target, *,
+             today: dt.date | None = None, progress=lambda done, total: None) -> BatchSummary:
+    """A plan produced in this process straight into a ZIP (the command line's batch)."""
+    return run_batch(plan, filename, target, produce=lambda job: produce(profile, job),
+                     today=today, progress=progress)
+
+
+def pending_items(uow: UnitOfWork, batch_id: int) -> list[int]:
+    with uow:
+        return queries.pending_item_ids(uow.session, batch_id)
+
+
+def produce_item(session_factory, item_id: int, profile: Profile) -> bool:
+    """Produce one document unless it is done already. True when this call produced it."""
+    with session_factory() as session:
+        item = session.get(BatchItem, item_id)
+        if item is None or item.status != "pending":
+            return False
+        job = Job(item.entry, "", item.path, item.form_id, item.fmt, item.data)
+        try:
+            content, findings = produce(profile, job)
+            values = {"status": "done", "content": content,
+                      "sha256": hashlib.sha256(content).hexdigest(), "findings": findings}
+        except Exception as exc:  # a document that cannot be made is reported, not retried forever
+            log.exception("batch item %s failed", item_id)
+            values = {"status": "failed", "findings": [{
+                "code": "batch.failed", "severity": "error", "path": "",
+                "message": f"Dokumentet kunne ikke laves ({type(exc).__name__})."}]}
+        session.rollback()  # end the read before the (SQLite: immediate) write
+        result = session.execute(update(BatchItem).where(BatchItem.id == item_id,
+                                                         BatchItem.status == "pending")
+                                 .values(**values, produced_count=BatchItem.produced_count + 1,
+                                         finished_at=utcnow()))
+        session.commit()
+        return result.rowcount == 1
+
+
+@dataclass
+class Progress:
+    id: int
+    total: int
+    done: int
+    failed: int
+    runner: str
+    invalid_entries: list
+
+    @property
+    def ready(self) -> bool:
+        return self.done == self.total
+
+    @property
+    def report(self) -> list:
+        return self.invalid_entries
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total == 0 else self.done * 100 // self.total
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "total": self.total, "done": self.done, "failed": self.failed,
+                "ready": self.ready, "runner": self.runner, "percent": self.percent,
+                "invalid_entries": self.invalid_entries}
+
+
+def _progress(session, batch: Batch) -> Progress:
+    counts = queries.batch_counts(session, batch.id)
+    done = counts.get("done", 0) + counts.get("failed", 0)
+    return Progress(batch.id, batch.total, done, counts.get("failed", 0), batch.runner,
+                    batch.report)
+
+
+def _own_batch(uow, actor, batch_id) -> Batch:
+    user = user_of(actor)
+    batch = uow.session.get(Batch, batch_id) if 0 < batch_id < 2**31 else None
+    if batch is None or batch.created_by != user.id:
+        uow.audit_refusal(actor, "denied", "batch", str(batch_id), detail=actor.asked)
+        raise NotFound(BATCH_NOT_FOUND)
+    return batch
+
+
+def progress(uow: UnitOfWork, actor: Actor, batch_id: int) -> Progress:
+    with uow:
+        return _progress(uow.session, _own_batch(uow, actor, batch_id))
+
+
+def my_batches(uow: UnitOfWork, actor: Actor, limit: int = 10) -> list[tuple[Batch, Progress]]:
+    with uow:
+        user = user_of(actor)
+        return [(batch, _progress(uow.session, batch))
+                for batch in queries.batches_of(uow.session, user.id, limit)]
+
+
+def download(uow: UnitOfWork, actor: Actor, session_factory, batch_id: int):
+    """The batch's ZIP as a stream of chunks (Conflict until every document is made)."""
+    with uow:
+        batch = _own_batch(uow, actor, batch_id)
+        state = _progress(uow.session, batch)
+        if not state.ready:
+            raise Conflict(f"Bestillingen er ikke færdig endnu ({state.done} af "
+                           f"{state.total} dokumenter).")
+        uow.audit(actor, "download", "batch", batch.id)
+        uow.commit()
+        return zip_chunks(session_factory, batch.id, batch.report)
+
+
+def zip_chunks(session_factory, batch_id: int, report: list[dict]):
+    """The batch's ZIP as a stream of chunks, reading one document at a time."""
+    def documents():
+        with session_factory() as session:
+            last = 0
+            while True:  # one document in memory at a time, in position order
+                item = queries.batch_item_after(session, batch_id, last)
+                if item is None:
+                    return
+                last = item.position
+                if item.status in ("done", "failed"):
+                    yield item.entry, item.path, item.content, item.findings or []
+                session.expunge(item)
+    problems = [(row["entry"], row["child"], row["problems"]) for row in report]
+    return stream_zip(documents(), problems)
+
+
+__all__ = ["create_batch", "check_plan", "download", "institution_entries", "my_batches",
+           "next_follow_up_data", "pending_items", "produce_item", "progress", "zip_chunks"]

@@ -1,0 +1,103 @@
+"""The forms themselves, without a case: validate data, render a document, read one back.
+
+The municipality's profile decides the name in each document's header and which rules
+are errors, warnings or off; it is given, never read from the environment here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from ..config import Profile
+from ..documents.errors import DocumentError
+from ..forms import get_form
+from ..forms.record import Finding, has_errors, load_data, make_record
+from ..rules import apply_severity, check
+from .errors import Invalid
+
+DOCX = "docx"
+PDF = "pdf"
+FORMATS = (DOCX, PDF)
+
+
+@dataclass
+class Checked:
+    """Data in canonical shape (None when its shape is wrong) and what the rules say."""
+    form_id: str
+    data: dict | None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+
+def validate(profile: Profile, form_id: str, data, *, today: dt.date | None = None) -> Checked:
+    get_form(form_id)
+    canonical, findings = load_data(form_id, data)
+    if canonical is None:
+        return Checked(form_id, None, findings)
+    return Checked(form_id, canonical, apply_severity(
+        check(form_id, canonical, today=today), profile.severity))
+
+
+def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
+           flatten: bool = False) -> tuple[bytes, Checked]:
+    """The document pre-filled with `data`. Only data whose shape is wrong is refused
+    (Invalid, with every bad field): a pre-filled form is incomplete by nature, so missing
+    fields and rule errors are reported, not blocking. `flatten` (PDF only) burns the
+    values into the pages."""
+    if fmt not in FORMATS:
+        raise Invalid("Formatet skal være docx eller pdf.",
+                      [{"path": "format", "message": "Formatet skal være docx eller pdf."}])
+    if flatten and fmt != PDF:
+        raise Invalid("Kun en PDF kan gøres flad (flatten).",
+                      [{"path": "flatten", "message": "Kun en PDF kan gøres flad."}])
+    checked = validate(profile, form_id, data)
+    if checked.data is None:
+        raise Invalid("Data passer ikke til formularen.",
+                      [{"path": f.path, "message": f.message} for f in checked.findings])
+    if fmt == DOCX:
+        from ..documents.word_render import render_docx
+        return render_docx(form_id, checked.data, profile.name), checked
+    from ..documents.pdf_fill import flatten_pdf, render_pdf
+    document, drawing = render_pdf(form_id, checked.data, profile.name)
+    checked.findings.extend(drawing)
+    return (flatten_pdf(document) if flatten else document), checked
+
+
+def render_blank(profile: Profile, form_id: str, fmt: str = DOCX) -> bytes:
+    document, _ = render(profile, form_id, {}, fmt)
+    return document
+
+
+@dataclass
+class Parsed:
+    """A document read back: its record (data as read when its shape is wrong) and every
+    finding about it, the reading's and the rules'."""
+    record: dict
+    findings: list[Finding]
+    fits: bool  # the data has the form's shape (else only a draft can keep it)
+
+    def as_dict(self) -> dict:
+        return {**self.record, "findings": [f.as_dict() for f in self.findings]}
+
+
+def parse(profile: Profile, document: bytes, *, today: dt.date | None = None) -> Parsed:
+    """The record in a filled form and its findings (reading warnings, then rules).
+
+    Raises DocumentError when the file is not a form we can read."""
+    if document[:5] == b"%PDF-":
+        from ..documents.pdf_parse import parse_pdf
+        record, reading = parse_pdf(document)
+    else:
+        from ..documents.word_parse import parse_docx
+        record, reading = parse_docx(document)
+    checked = validate(profile, record["form"], record["data"], today=today)
+    if checked.data is not None:
+        record = make_record(record["form"], checked.data)
+    return Parsed(record, reading + checked.findings, checked.data is not None)
+
+
+__all__ = ["Checked", "DocumentError", "FORMATS", "Parsed", "parse", "render", "render_blank",
+           "validate"]

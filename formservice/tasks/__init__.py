@@ -1,0 +1,56 @@
+"""The queue workers: Celery with Redis as the broker when CELERY_BROKER_URL is set.
+
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/0 DATABASE_URL=... celery -A formservice.tasks worker
+
+(CELERY_QUEUE names the queue, "formservice" by default: web and workers must agree.)
+
+A worker builds only what it needs — its settings, the database engine and sessions — and
+shares nothing with the web process but the database and the broker (no Flask app here).
+Each document of a batch is one task, so workers on several machines share the work.
+Tasks are acknowledged only after they finish (acks_late) and given back to the queue when
+a worker dies (reject_on_worker_lost); producing is idempotent (services.batches.produce_item).
+"""
+from __future__ import annotations
+
+from celery import Celery
+
+from ..bootstrap import build
+from ..config import load_config
+from ..services.batches import produce_item
+from ..services.runners import PRODUCE_TASK
+
+_settings = load_config({"AUTO_MIGRATE": False})
+celery = Celery("formservice", broker=_settings["CELERY_BROKER_URL"] or "memory://")
+celery.conf.update(
+    task_default_queue=_settings["CELERY_QUEUE"],
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=_settings["CELERY_PREFETCH"],
+    task_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    # a killed worker's unacknowledged tasks are given to another after this many seconds
+    broker_transport_options={
+        "visibility_timeout": _settings["CELERY_VISIBILITY_TIMEOUT"],
+        # look for abandoned tasks every so many seconds (kombu's default is ~100 s)
+        "unacked_restore_interval": _settings["CELERY_RESTORE_INTERVAL"],
+        "unacked_restore_throttle": 1,
+    },
+    worker_hijack_root_logger=False,
+)
+_services = None
+
+
+def _worker_services():
+    """The worker's engine and sessions, made on its first task (after the fork)."""
+    global _services
+    if _services is None:
+        _services = build(_settings, migrate=False, runner=False)
+    return _services
+
+
+@celery.task(name=PRODUCE_TASK)
+def produce_document(item_id: int) -> bool:
+    built = _worker_services()
+    return produce_item(built.sessions, item_id, built.profile)
