@@ -59,6 +59,8 @@ class DocxPackage:
                 "Dokumentet indeholder makroer (.docm). Gem det som et almindeligt "
                 "Word-dokument (.docx) uden makroer, og prøv igen.")
         if "word/document.xml" not in self.names:
+            from .other_files import refuse_other_file
+            refuse_other_file(data)  # an .odt, a spreadsheet, ...: say what to do
             raise DocumentError("Filen er ikke et Word-dokument: dokumentets tekst "
                                 "(word/document.xml) mangler.")
 
@@ -75,11 +77,15 @@ class DocxPackage:
         return data
 
     def xml(self, name: str):
+        return self.xml_and_bytes(name)[0]
+
+    def xml_and_bytes(self, name: str):
+        """The part parsed, and its bytes (for quick looks before walking the tree)."""
         data = self.read(name)
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise DocumentError("Dokumentet indeholder XML-erklæringer (DOCTYPE/ENTITY), "
                                 "som en formular aldrig har, og bliver ikke læst.")
         try:
-            return etree.fromstring(data, _PARSER)
+            return etree.fromstring(data, _PARSER), data
         except etree.XMLSyntaxError as exc:
             raise DocumentError(f"Dokumentet er beskadiget ({name} er ikke gyldig XML).") from exc

@@ -50,9 +50,11 @@ _IMAGES = (
 )
 
 
-def refuse_other_file(data: bytes) -> None:
+def refuse_other_file(data: bytes, *, zips: bool = True) -> None:
     """Raise DocumentError with what to do when `data` is a kind of file we know but that
-    holds no form we can read: an image, an .odt, an old .doc, an RTF file, a spreadsheet."""
+    holds no form we can read: an image, an .odt, an old .doc, an RTF file, a spreadsheet.
+    With `zips` False a zip is left alone (the .docx reader asks again when a zip turns
+    out to hold no Word document)."""
     head = data[:16]
     for magic, kind in _IMAGES:
         if head.startswith(magic):
@@ -65,7 +67,7 @@ def refuse_other_file(data: bytes) -> None:
         raise DocumentError(RTF)
     if head.startswith(OLE_MAGIC):
         raise DocumentError(_ole_message(data))
-    if head.startswith(b"PK\x03\x04"):
+    if zips and head.startswith(b"PK\x03\x04"):
         kind = _zip_kind(data)
         if kind == "odt":
             raise DocumentError(ODT)

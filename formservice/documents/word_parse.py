@@ -90,14 +90,15 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     """The record in a filled Word form and the warnings from reading it.
 
     Raises DocumentError when the file is not one of our forms or cannot be trusted."""
-    refuse_other_file(data)
+    refuse_other_file(data, zips=False)
     package = DocxPackage(data)
     form_id, version = _identify(package)
-    document = package.xml("word/document.xml")
+    document, raw = package.xml_and_bytes("word/document.xml")
     body = document.find(W + "body")
     if body is None:
         raise DocumentError("Dokumentet har intet indhold.")
-    _accept_changes(body)
+    if _CHANGE_MARKS.search(raw):
+        _accept_changes(body)
     reader = _Reader(form_id)
     reader.read(body)
     _check_form(form_id, reader.tags)
@@ -140,15 +141,13 @@ _REMOVED = etree.XPath("//w:del[not(parent::w:rPr) and not(parent::w:trPr)]"
                        "|//w:tr[w:trPr/w:del]|//w:tc[w:tcPr/w:cellDel]", namespaces=_NS)
 _JOINED = etree.XPath("//w:p[w:pPr/w:rPr/w:del or w:pPr/w:rPr/w:moveFrom]", namespaces=_NS)
 _TEXT_BOXES = etree.XPath("//w:txbxContent", namespaces=_NS)
-_ANY_CHANGE = etree.XPath("boolean(//mc:Fallback|//w:del|//w:moveFrom|//w:txbxContent"
-                          "|//w:cellDel)", namespaces=_NS)
+# the local names of what _accept_changes settles, looked for in the part's bytes first
+_CHANGE_MARKS = re.compile(rb":(?:del|moveFrom|Fallback|txbxContent|cellDel)[\s/>]")
 
 
 def _accept_changes(body) -> None:
     """Make the tree what Word shows with every tracked change accepted, each text box
     read once (its DrawingML and VML copies are alternates) and left as a marker."""
-    if not _ANY_CHANGE(body):
-        return
     for fallback in _FALLBACKS(body):
         fallback.getparent().remove(fallback)
     for element in _REMOVED(body):
@@ -199,11 +198,11 @@ def _symbol(element) -> str:
 
 class _Cell:
     """What a table cell holds: its text by paragraph, its fields' tags, its check box."""
-    __slots__ = ("paras", "owned", "tags", "checked", "has_box", "glyph", "boxes", "_text")
+    __slots__ = ("paras", "controls", "tags", "checked", "has_box", "glyph", "boxes", "_text")
 
     def __init__(self):
         self.paras: list[list[str]] = []
-        self.owned = -1  # the last paragraph holding a control of its own (a value's line)
+        self.controls: list = []  # (paragraph index, w:tag) of each control in the cell
         self.tags: list[str] = []
         self.checked: bool | None = None
         self.has_box = False
@@ -219,10 +218,19 @@ class _Cell:
 
     def _join(self) -> str:
         paras, last = self.paras, len(self.paras)
-        # Enter pressed at the end of a field leaves an empty paragraph without a control
-        while last > 1 and last - 1 > self.owned and not "".join(paras[last - 1]):
-            last -= 1
-        return "\n".join("".join(line) for line in paras[:last])
+        if last > 1 and not "".join(paras[-1]):
+            # Enter pressed at the end of a field leaves an empty paragraph without a control
+            # of its own; an empty last line the service wrote has its own inline control
+            owned = max((index for index, tag in self.controls if _inline(tag)), default=-1)
+            while last > 1 and last - 1 > owned and not "".join(paras[last - 1]):
+                last -= 1
+        return "\n".join(["".join(line) for line in paras[:last]])
+
+
+def _inline(tag_element) -> bool:
+    """Whether the control of this w:tag sits inside a paragraph (not around paragraphs)."""
+    content = tag_element.getparent().getparent().find(SDT_CONTENT)
+    return content is None or len(content) == 0 or content[0].tag not in _BLOCK_CONTENT
 
 
 _TABLE_TAGS = (TR, TC, P, T, TAB, BR, CR, NO_BREAK_HYPHEN, SOFT_HYPHEN, SYM, TAG, PLACEHOLDER,
@@ -268,9 +276,7 @@ def _table(table) -> list[list[_Cell]]:
             value = element.get(VAL)
             if value and "." in value:
                 cell.tags.append(value)
-                content = element.getparent().getparent().find(SDT_CONTENT)
-                if content is None or len(content) == 0 or content[0].tag not in _BLOCK_CONTENT:
-                    cell.owned = len(cell.paras) - 1
+                cell.controls.append((len(cell.paras) - 1, element))
         elif tag == TAB:
             if element.getparent().tag != TABS:
                 line.append("\t")
@@ -377,6 +383,7 @@ def _empty_value(spec):
     return False if spec.kind == kinds.BOOL else None
 
 
+@lru_cache(maxsize=8192)
 def _tag_path(tag: str):
     """(section, index or None, field) of a tag, or None when it is not shaped like a path."""
     parts = tag.split(".")
