@@ -8,6 +8,7 @@ in or out.
 """
 from __future__ import annotations
 
+import secrets
 from typing import NoReturn
 
 from flask import current_app, g, request, session as web_session
@@ -73,6 +74,22 @@ def current_user() -> User:
     if g.get("user") is None:
         fail(401, "Du skal logge ind (eller bruge et API-token) for at se dette.")
     return g.user
+
+
+def log_in(username: str, password: str) -> User:
+    """Check a login; on success start the login session (the pages and the API). Raises
+    the service's TooMany/Unauthorized (every failure is audited)."""
+    config = current_app.config
+    user, key = accounts.log_in(uow(), actor(), username, password,
+                                attempts=config["LOGIN_ATTEMPTS"],
+                                window_minutes=config["LOGIN_WINDOW_MINUTES"])
+    web_session.clear()
+    web_session.permanent = True
+    web_session["key"] = key
+    web_session["pw"] = accounts.password_mark(user)
+    web_session["csrf"] = secrets.token_urlsafe(32)
+    g.user = user
+    return user
 
 
 def end_login_session() -> None:

@@ -1,35 +1,17 @@
 """Logging in and out, personal API tokens, and the audit log (administrators)."""
 from __future__ import annotations
 
-import secrets
-
-from flask import current_app, g, request, session as web_session
+from flask import g, request, session as web_session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..errors import fail
-from ..request_context import actor, current_user, end_login_session, uow
+from ..request_context import actor, current_user, end_login_session, log_in, uow
 from ..services import accounts
 from . import schemas
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
                 description="Log ind, API-tokens og revisionsloggen")
-
-
-def log_in(username: str, password: str):
-    """Check a login; on success start the session (the pages use this too). Returns the
-    user, or raises the service's TooMany/Unauthorized (every failure audited)."""
-    config = current_app.config
-    user, key = accounts.log_in(uow(), actor(), username, password,
-                                attempts=config["LOGIN_ATTEMPTS"],
-                                window_minutes=config["LOGIN_WINDOW_MINUTES"])
-    web_session.clear()
-    web_session.permanent = True
-    web_session["key"] = key
-    web_session["pw"] = accounts.password_mark(user)
-    web_session["csrf"] = secrets.token_urlsafe(32)
-    g.user = user
-    return user
 
 
 @blp.route("/session")

@@ -6,8 +6,8 @@ import hashlib
 import secrets
 
 from sqlalchemy import delete, func, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import passwords
 from ..storage.models import ApiToken, Institution, LoginFailure, LoginSession, User, utcnow
 
 STAFF, CASEWORKER, ADMIN = "staff", "caseworker", "admin"
@@ -15,7 +15,7 @@ ROLES = (STAFF, CASEWORKER, ADMIN)
 TOKEN_PREFIX = "fs_"
 MIN_PASSWORD = 12
 # Checked against when the user does not exist, so a login takes as long either way.
-_DUMMY_HASH = generate_password_hash("formservice-dummy-password", method="scrypt")
+_DUMMY_HASH = passwords.hash_password("formservice-dummy-password")
 
 
 class AccountError(ValueError):
@@ -23,7 +23,7 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    return passwords.hash_password(password)
 
 
 def create_user(db, username: str, full_name: str, role: str, password: str,
@@ -56,9 +56,9 @@ def institution(db, name: str) -> Institution:
 def authenticate(db, username: str, password: str) -> User | None:
     user = db.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        check_password_hash(_DUMMY_HASH, password)
+        passwords.check_password(_DUMMY_HASH, password)
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if passwords.check_password(user.password_hash, password) else None
 
 
 def password_mark(user: User) -> str:

@@ -87,8 +87,9 @@ class UnitOfWork:
             self._session.rollback()
 
     def close(self) -> None:
+        """Roll back whatever was not committed and close; what was read stays readable
+        (closing detaches the objects without expiring them)."""
         if self._session is not None:
-            self._session.rollback()
             self._session.close()
             self._session = None
 

@@ -23,7 +23,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from ..request_context import actor, end_login_session, uow
+from ..request_context import actor, end_login_session, log_in, uow
 from ..services import cases as case_service, due
 from ..services.errors import ServiceError, Unauthorized
 from . import pending
@@ -206,7 +206,6 @@ def login():
     error = None
     target = safe_next(request.values.get("next"))
     if request.method == "POST":
-        from ..api.accounts_api import log_in
         try:
             log_in(request.form.get("username", "")[:100], request.form.get("password", "")[:1000])
         except ServiceError as exc:
