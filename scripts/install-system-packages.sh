@@ -2,7 +2,8 @@
 # Debian packages the tests need: LibreOffice Writer 25.2 from bookworm-backports (7.4 drops
 # content-control tags when it saves a .docx), DejaVu fonts, poppler (pdftotext, pdftoppm),
 # pdftk, which the PDF tests use as an independent form filler, and MuPDF (mutool) as a
-# second renderer; PostgreSQL and Redis for the service and queue tests; Chromium for the
+# second renderer; Tesseract with its Danish model, which reads rendered pages back in the
+# PDF tests; PostgreSQL and Redis for the service and queue tests; Chromium for the
 # browser tests of the pages.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -30,4 +31,4 @@ fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends -t bookworm-backports libreoffice-writer-nogui
 apt-get install -y -q --no-install-recommends fonts-dejavu-core poppler-utils pdftk-java mupdf-tools \
-  postgresql redis-server chromium
+  tesseract-ocr tesseract-ocr-dan postgresql redis-server chromium

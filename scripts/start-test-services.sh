@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start the servers the tests run against: PostgreSQL (Debian's postgresql package), with a
 # role that may create the per-test databases, and Redis (the Celery broker). Prints the
-# TEST_DATABASE_URL to export (the queue tests use redis://127.0.0.1:6379).
+# settings the tests read, as shell lines to eval:
+#   eval "$(bash scripts/start-test-services.sh)"
+# (TEST_DATABASE_URL: a role that may create databases; TEST_REDIS_URL: the broker's
+# database 15, which the queue tests flush).
 set -euo pipefail
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 if ! pg_lsclusters -h | grep -q "^${version} main"; then
@@ -26,4 +29,5 @@ if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
     sleep 0.2
   done
 fi
-echo "postgresql+psycopg://formservice_test:formservice_test@127.0.0.1:5432/postgres"
+echo "export TEST_DATABASE_URL=postgresql+psycopg://formservice_test:formservice_test@127.0.0.1:5432/postgres"
+echo "export TEST_REDIS_URL=redis://127.0.0.1:6379/15"

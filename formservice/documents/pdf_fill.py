@@ -22,6 +22,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, NameObject, StreamObjec
 
 from ..forms import fields as kinds
 from ..forms import get_form
+from ..forms import options
 from ..forms.layout import cpr_enabled, sections
 from ..forms.record import Finding, warning
 from .pdf_font import field_font
@@ -295,10 +296,10 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=32)
-def _template(form_id: str, extra_rows: tuple, with_cpr: bool) -> PdfTemplate:
-    if not extra_rows and not with_cpr:
+def _template(form_id: str, extra_rows: tuple, with_cpr: bool, meeting_types: tuple) -> PdfTemplate:
+    if not extra_rows and not with_cpr and meeting_types == options.DEFAULT_MEETING_TYPES:
         template = (TEMPLATE_DIR / f"{form_id}.pdf").read_bytes()
-    else:  # a record with more rows than the template holds, or CPR turned on
+    else:  # more rows than the template holds, CPR turned on, the municipality's meeting types
         template = build_pdf_template(form_id, dict(extra_rows), with_cpr)
     return PdfTemplate(form_id, template)
 
@@ -310,7 +311,7 @@ def pdf_template(form_id: str, data: dict | None = None) -> PdfTemplate:
         for section in sections(form_id)
         if section.is_group and data and len(data[section.name]) > section.blank_rows))
     with _lock:
-        return _template(form_id, extra, cpr_enabled())
+        return _template(form_id, extra, cpr_enabled(), options.meeting_types())
 
 
 def render_pdf(form_id: str, data: dict, municipality: str) -> tuple[bytes, list[Finding]]:

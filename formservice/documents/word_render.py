@@ -20,6 +20,7 @@ from docxtpl import DocxTemplate
 
 from ..forms import get_form
 from ..forms import fields as kinds
+from ..forms import options
 from ..forms.layout import cpr_enabled, sections
 from . import word_xml
 
@@ -109,15 +110,20 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=None)
-def _load(form_id: str, municipality: str, with_cpr: bool) -> WordTemplate:
-    path = TEMPLATE_DIR / f"{form_id}.docx"
-    return WordTemplate(form_id, path.read_bytes(), municipality)
+def _load(form_id: str, municipality: str, with_cpr: bool, meeting_types: tuple) -> WordTemplate:
+    if meeting_types == options.DEFAULT_MEETING_TYPES:
+        template = (TEMPLATE_DIR / f"{form_id}.docx").read_bytes()
+    else:  # the municipality's own meeting types in the drop-down
+        from .word_template import build_template
+        template = build_template(form_id)
+    return WordTemplate(form_id, template, municipality)
 
 
 def word_template(form_id: str, municipality: str) -> WordTemplate:
-    """The compiled template of a form, loaded once per process and municipality."""
+    """The compiled template of a form, loaded once per process, municipality and form
+    options (CPR, meeting types)."""
     with _lock:
-        return _load(form_id, municipality, cpr_enabled())
+        return _load(form_id, municipality, cpr_enabled(), options.meeting_types())
 
 
 def render_docx(form_id: str, data: dict, municipality: str = "Kommunen") -> bytes:
