@@ -9,6 +9,10 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from . import bootstrap, request_context
+from .api import init_app as init_api
+from .api import json_error
+from .api.accounts_api import check_csrf
+from .web import init_app as init_web
 from .config import load_config
 
 log = logging.getLogger("formservice")
@@ -22,11 +26,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings)
     request_context.init_app(app, bootstrap.build(settings))
 
-    from .api import init_app as init_api
-    from .api.accounts_api import check_csrf
     app.before_request(check_csrf)
     init_api(app)
-    from .web import init_app as init_web
     init_web(app)
 
     @app.get("/healthz")
@@ -45,7 +46,6 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(Exception)
     def unexpected(exc):
         if isinstance(exc, HTTPException):
-            from .api import json_error
             return json_error(exc)
         log.exception("unexpected error on %s %s", request.method, request.path)
         response = jsonify({"status": 500, "errors": [], "message": (

@@ -29,8 +29,10 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+from .rules import RULE_CODES
 
 DEFAULT_MEETING_TYPES = (("UM", "Udviklingsmøde"), ("NM", "Netværksmøde"))
 SEVERITIES = ("error", "warning", "off")
@@ -96,7 +98,6 @@ def read_profile(path: str | Path) -> Profile:
 
 
 def _severity(rules: dict, path) -> dict:
-    from .rules import RULE_CODES
     out = {}
     for code, severity in rules.items():
         if code not in RULE_CODES:
@@ -143,7 +144,6 @@ def load_profile(env=None) -> Profile:
     if env.get("FORMSERVICE_CPR_ENABLED"):
         changes["cpr_enabled"] = env["FORMSERVICE_CPR_ENABLED"].lower() in ("1", "true", "yes", "ja")
     if changes:
-        from dataclasses import replace
         profile = replace(profile, **changes)
     return profile
 
@@ -158,7 +158,6 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
     instance.mkdir(mode=0o700, parents=True, exist_ok=True)
     profile = overrides.get("PROFILE") or load_profile(env)
     if "MUNICIPALITY" in overrides:
-        from dataclasses import replace
         profile = replace(profile, name=overrides["MUNICIPALITY"])
     max_upload = _int(env, "FORMSERVICE_MAX_UPLOAD_MB", 20) * 1024 * 1024
     config = {

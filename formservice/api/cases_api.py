@@ -1,6 +1,8 @@
 """Cases and what is stored on them: meetings, consents, network maps, documents, actions."""
 from __future__ import annotations
 
+from io import BytesIO
+
 from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -126,7 +128,6 @@ class DocumentDownload(MethodView):
     def get(self, document_id):
         """The document's original bytes"""
         found = documents.download_document(uow(), actor(), document_id)
-        from io import BytesIO
         return send_file(BytesIO(found.content), mimetype=found.content_type,
                          as_attachment=True, download_name=found.filename)
 

@@ -13,7 +13,7 @@ from ..errors import fail
 from ..request_context import actor, profile, services, uow
 from ..series.batch import PlanError, read_plan
 from ..services import batches, documents, due
-from .forms_api import document_response
+from .forms_api import document_response, json_body, uploaded_file
 from .schemas import FormatQuery
 
 blp = Blueprint("series", __name__, url_prefix="/api/v1",
@@ -102,11 +102,9 @@ class Batches(MethodView):
         """Start a batch; its documents are produced in the background"""
         try:
             if request.files.get("file") is not None:
-                from .forms_api import uploaded_file
                 content = uploaded_file()
                 entries = read_plan(content, request.files["file"].filename or "plan.csv")
             else:
-                from .forms_api import json_body
                 body = BatchIn().load(json_body())
                 if "institution_id" in body:
                     entries = batches.institution_entries(

@@ -4,11 +4,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import replace
 
 from sqlalchemy import delete, func, select
 
-from . import passwords
+from ..storage import queries
 from ..storage.models import ApiToken, Institution, LoginFailure, LoginSession, User, utcnow
+from . import passwords
+from .access import require_admin
+from .errors import Invalid, TooMany, Unauthorized
 
 STAFF, CASEWORKER, ADMIN = "staff", "caseworker", "admin"
 ROLES = (STAFF, CASEWORKER, ADMIN)
@@ -136,9 +140,6 @@ def clear_failures(db, username: str):
 def log_in(uow, actor, username: str, password: str, *, attempts: int, window_minutes: int):
     """Check a login against the rate limit; on success a new login session. Returns
     (user, session key); every failure is audited (TooMany / Unauthorized)."""
-    from dataclasses import replace
-
-    from .errors import TooMany, Unauthorized
     address = actor.address or "?"
     with uow:
         session = uow.session
@@ -187,7 +188,6 @@ def user_for_api_token(uow, actor, token: str) -> User | None:
 
 def new_token(uow, actor, name: str, *, username: str | None = None) -> str:
     """A personal API token for the actor (or, from the command line, for `username`)."""
-    from .errors import Invalid
     with uow:
         user = actor.user
         if username is not None:
@@ -211,8 +211,6 @@ def new_user(uow, actor, username: str, full_name: str, role: str, password: str
 
 def audit_log(uow, actor, *, limit: int, case_id=None, user_id=None, before_id=None):
     """The audit log, newest first (administrators only)."""
-    from ..storage import queries
-    from .access import require_admin
     with uow:
         require_admin(uow, actor)
         found = queries.audit_events(uow.session, limit=limit, case_id=case_id, user_id=user_id,

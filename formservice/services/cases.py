@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..storage import queries
 from ..storage.models import Case, User
 from .access import case_for, own_institution, user_of
+from .due import meeting_status
 from .errors import Forbidden, Invalid
 from .unit_of_work import Actor, UnitOfWork
 
@@ -173,7 +174,6 @@ class CasePage:
 def case_page(uow: UnitOfWork, actor: Actor, case_id: int, today: dt.date) -> CasePage:
     """Everything the case page shows: the meeting series with each newest record and its
     deadlines, open actions, consents and their state, the network map, documents."""
-    from .due import meeting_status
     with uow:
         case = case_for(uow, actor, case_id)
         session = uow.session

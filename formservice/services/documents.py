@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..config import Profile
+from ..documents.network_map_picture import draw_network_map
 from ..forms import FORMS, UnknownForm
 from ..forms.record import load_data
 from ..series import follow_up_prefill
@@ -151,7 +152,6 @@ def network_map_picture(uow: UnitOfWork, actor: Actor, case_id: int, size_px: in
         record = queries.newest_network_map(uow.session, case.id)
         if record is None:
             raise NotFound(NOT_FOUND)
-        from ..documents.network_map_picture import draw_network_map
         picture = draw_network_map(record.data, size_px=size_px)
         uow.audit(actor, "read", "network_map", record.subject_id, case.id,
                   detail={"record": record.id, "picture": size_px})

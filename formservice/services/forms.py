@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from ..config import Profile
 from ..documents.errors import DocumentError
+from ..documents.pdf_fill import flatten_pdf, render_pdf
+from ..documents.pdf_parse import parse_pdf
+from ..documents.word_parse import parse_docx
+from ..documents.word_render import render_docx
 from ..forms import get_form
 from ..forms.record import Finding, has_errors, load_data, make_record
 from ..rules import apply_severity, check
@@ -58,9 +62,7 @@ def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
         raise Invalid("Data passer ikke til formularen.",
                       [{"path": f.path, "message": f.message} for f in checked.findings])
     if fmt == DOCX:
-        from ..documents.word_render import render_docx
         return render_docx(form_id, checked.data, profile.name), checked
-    from ..documents.pdf_fill import flatten_pdf, render_pdf
     document, drawing = render_pdf(form_id, checked.data, profile.name)
     checked.findings.extend(drawing)
     return (flatten_pdf(document) if flatten else document), checked
@@ -88,10 +90,8 @@ def parse(profile: Profile, document: bytes, *, today: dt.date | None = None) ->
 
     Raises DocumentError when the file is not a form we can read."""
     if document[:5] == b"%PDF-":
-        from ..documents.pdf_parse import parse_pdf
         record, reading = parse_pdf(document)
     else:
-        from ..documents.word_parse import parse_docx
         record, reading = parse_docx(document)
     checked = validate(profile, record["form"], record["data"], today=today)
     if checked.data is not None:

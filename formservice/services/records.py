@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from ..config import Profile
-from ..forms import get_form
+from ..forms import UnknownForm, get_form
 from ..forms.record import Finding, error, has_errors
 from ..rules import apply_severity
 from ..rules.cross import meeting_against_consents
@@ -16,7 +18,7 @@ from ..series import apply_follow_up
 from ..storage import queries
 from ..storage.models import Action, Case, Consent, Document, Meeting, NetworkMap, Record
 from . import forms
-from .access import case_for, deny
+from .access import MAX_ID, NOT_FOUND, case_for, deny, user_of
 from .errors import Invalid, NotFound
 from .unit_of_work import Actor, UnitOfWork
 
@@ -44,7 +46,6 @@ def lock_case(uow: UnitOfWork, case: Case) -> None:
     the same moment cannot both take the same meeting number, version or document: on
     PostgreSQL the case's row is locked until the transaction ends; on SQLite every
     transaction already holds the one write lock (BEGIN IMMEDIATE)."""
-    from sqlalchemy import select
     uow.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
 
 
@@ -111,7 +112,6 @@ def _store(uow, actor, profile, case, form_id, data, *, subject=None, subject_id
 
 
 def get_form_or_404(form_id):
-    from ..forms import UnknownForm
     try:
         return get_form(form_id)
     except UnknownForm as exc:
@@ -247,7 +247,6 @@ def check_on_case(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int,
 def subject_for(uow: UnitOfWork, actor: Actor, subject: str, subject_id: int):
     """The meeting, consent or network map if the actor may see its case; otherwise the
     same NotFound whether it does not exist or is another's (audited either way)."""
-    from .access import MAX_ID, NOT_FOUND, user_of
     user_of(actor)
     model = queries.SUBJECT_MODELS[subject]
     found = uow.session.get(model, subject_id) if 0 < subject_id <= MAX_ID else None

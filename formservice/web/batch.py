@@ -9,7 +9,6 @@ import json
 from flask import (
     Blueprint,
     Response,
-    current_app,
     g,
     jsonify,
     redirect,
@@ -23,7 +22,7 @@ from ..forms.danish import parse_date
 from ..request_context import actor, services, uow
 from ..series.batch import PlanError, plural, read_plan
 from ..services import batches
-from ..services.errors import Conflict, ServiceError
+from ..services.errors import Conflict
 from . import TOO_LARGE, error_page, pending
 from .common import login_required, size_text, upload_limit
 

@@ -3,6 +3,7 @@ picture, stored records, and the forms to download (pre-filled, blank, next foll
 from __future__ import annotations
 
 import datetime as dt
+from io import BytesIO
 
 from flask import Blueprint, Response, abort, render_template, request, send_file
 
@@ -58,7 +59,6 @@ def record_download(case_id, record_id):
 @bp.get("/dokumenter/<int:document_id>")
 def document(case_id, document_id):
     found = documents.download_document(uow(), actor(), document_id, case_id=case_id)
-    from io import BytesIO
     return send_file(BytesIO(found.content), mimetype=found.content_type, as_attachment=True,
                      download_name=found.filename)
 

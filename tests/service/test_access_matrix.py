@@ -28,7 +28,6 @@ from conftest import PASSWORD, SAMPLES
 from sqlalchemy import update
 
 import formtools as records
-from formservice.storage import db as storage
 from formservice.storage.models import ApiToken, User
 
 API = "/api/v1"

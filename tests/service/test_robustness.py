@@ -24,7 +24,6 @@ from sqlalchemy import text
 
 import formtools as records
 from formservice.app import create_app
-from formservice.storage import db as storage
 from formservice.storage.models import LoginFailure
 
 API = "/api/v1"

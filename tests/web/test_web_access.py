@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import select
 
 import formtools
-from formservice.storage import db as storage
 from formservice.storage.models import AuditEvent, Case, Record, User
 
 from .conftest import csrf_token, log_in

@@ -12,7 +12,6 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from formservice.storage import db as storage
 from formservice.storage.models import Batch
 
 from .conftest import csrf_token
@@ -47,7 +46,6 @@ def start_and_wait(client, checked) -> tuple[int, dict]:
 def store_first_meeting(app, world):
     import formtools
     from formservice.forms.record import load_data
-    from formservice.storage.models import Case, User
 
     from .pagetools import sample
     data, _ = load_data("first_meeting", sample("first_meeting"))
@@ -145,7 +143,6 @@ def test_a_plan_is_kept_on_the_server_only_for_its_session(app, staff_a, world, 
 
 def test_the_zip_waits_until_the_batch_is_done(app, staff_a, world):
     from formservice.services import batches
-    from formservice.storage.models import User
     with app.test_request_context():
         session = formtools.session()
         entry = {"child": {"name": "Alma"}, "forms": ["consent"], "format": "docx"}

@@ -11,7 +11,6 @@ import formtools as records
 from formservice.forms import FORMS
 from formservice.forms.layout import sections
 from formservice.forms.record import load_data
-from formservice.storage import db as storage
 from formservice.storage.models import Record
 
 from .conftest import csrf_token
@@ -61,7 +60,7 @@ def test_a_record_comes_back_exactly_through_the_page(staff_a, world, form_id):
     data, _ = load_data(form_id, sample(form_id))
     with staff_a.application.test_request_context():
         import formtools
-        from formservice.storage.models import Case, User
+        from formservice.storage.models import Case
         session = formtools.session()
         case = session.get(Case, world.cases["A"])
         stored = formtools.store_record(world.users["staff_a"], case.id, form_id, data)
@@ -175,7 +174,6 @@ def test_next_follow_up_is_prefilled_with_the_open_actions(app, staff_a, world):
     data, _ = load_data("first_meeting", sample("first_meeting"))
     with app.test_request_context():
         import formtools
-        from formservice.storage.models import Case, User
         session = formtools.session()
         formtools.store_record(world.users["staff_a"], case, "first_meeting", data)
         session.commit()

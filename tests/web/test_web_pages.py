@@ -9,8 +9,7 @@ from sqlalchemy import select
 import formtools
 import formtools as records
 from formservice.forms.record import load_data
-from formservice.storage import db as storage
-from formservice.storage.models import AuditEvent, Case, User
+from formservice.storage.models import AuditEvent
 
 from .conftest import csrf_token
 from .pagetools import page, sample, texts

@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 
 import formtools as records
 from formservice.app import create_app
-from formservice.storage import db as storage
 from formservice.storage.models import AuditEvent, Document, Record
 
 from .conftest import csrf_token, log_in
