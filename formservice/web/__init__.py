@@ -174,7 +174,7 @@ def start():
 @login_required
 def create_case():
     form = request.form
-    errors = {}
+    errors, status = {}, 422
     try:
         institution_id = int(form.get("institution_id") or 0)
     except ValueError:
@@ -195,8 +195,9 @@ def create_case():
                 raise
             errors = {error["path"].replace("child_birth_date", "birth_date"): error["message"]
                       for error in exc.errors}
+            status = exc.status
     if errors:
-        return _start_page(errors, form, 422)
+        return _start_page(errors, form, status)
     flash(f"Sagen om {case.child_name} er oprettet.", "ok")
     return redirect(url_for("web.case.show", case_id=case.id))
 
