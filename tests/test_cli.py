@@ -131,7 +131,7 @@ def test_pdf_render_parse_and_flatten(tmp_path, capsys):
                           text=True).stdout
     assert "Şeyma Ødegård" in text
     code, _, err = run(capsys, "parse", str(tmp_path / "f.pdf"))
-    assert code == 2 and "ingen formularfelter" in err
+    assert code == 2 and "fladgjort" in err
 
 
 def test_flatten_needs_pdf(tmp_path, capsys):
