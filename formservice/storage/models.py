@@ -228,6 +228,9 @@ class Batch(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[list] = mapped_column(JSON)  # per entry: entry, child, problems
     runner: Mapped[str] = mapped_column(String(10))  # inprocess | celery
+    resumed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resumed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class BatchItem(Base):
@@ -249,6 +252,11 @@ class BatchItem(Base):
     findings: Mapped[list | None] = mapped_column(JSON)
     produced_count: Mapped[int] = mapped_column(Integer, default=0)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # who is producing it and since when: a claim older than the lease belongs to a dead
+    # producer, and the item is produced again (at most a few attempts, then "failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LoginSession(Base):
