@@ -13,11 +13,15 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_CPR_ENABLED | the profile's, else off |
 | FORMSERVICE_MAX_UPLOAD_MB | 20 |
 | FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins per user and address per 15 minutes |
-| FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker) |
+| FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker: threads of the service's process) |
+| FORMSERVICE_BATCH_PROCESSES | 0: threads; N: a pool of N processes, so a batch uses N cores |
+| FORMSERVICE_BATCH_CHUNK | 20 documents per task, stored with one commit |
+| FORMSERVICE_BATCH_LEASE_SECONDS | 30: a batch that has not moved this long is resumed |
+| FORMSERVICE_BATCH_SWEEP_SECONDS | 10: how often the service looks for such batches |
 | CELERY_BROKER_URL | none: batches are produced in the service's own process |
 | CELERY_QUEUE | formservice |
 | CELERY_PREFETCH | 4 |
-| CELERY_VISIBILITY_TIMEOUT | 300 seconds |
+| CELERY_VISIBILITY_TIMEOUT | 60 seconds (a dead worker's tasks go to another after this) |
 | CELERY_RESTORE_INTERVAL | 10 seconds |
 
 A profile holds what differs between municipalities: the name in each document's header,
@@ -170,9 +174,13 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "CELERY_BROKER_URL": env.get("CELERY_BROKER_URL") or None,
         "CELERY_QUEUE": env.get("CELERY_QUEUE", "formservice"),
         "CELERY_PREFETCH": _int(env, "CELERY_PREFETCH", 4),
-        "CELERY_VISIBILITY_TIMEOUT": _int(env, "CELERY_VISIBILITY_TIMEOUT", 300),
+        "CELERY_VISIBILITY_TIMEOUT": _int(env, "CELERY_VISIBILITY_TIMEOUT", 60),
         "CELERY_RESTORE_INTERVAL": _int(env, "CELERY_RESTORE_INTERVAL", 10),
         "BATCH_THREADS": _int(env, "FORMSERVICE_BATCH_THREADS", 2),
+        "BATCH_PROCESSES": _int(env, "FORMSERVICE_BATCH_PROCESSES", 0),
+        "BATCH_CHUNK": max(1, _int(env, "FORMSERVICE_BATCH_CHUNK", 20)),
+        "BATCH_LEASE_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_LEASE_SECONDS", 30)),
+        "BATCH_SWEEP_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_SWEEP_SECONDS", 10)),
         "LOGIN_ATTEMPTS": _int(env, "FORMSERVICE_LOGIN_ATTEMPTS", 5),
         "LOGIN_WINDOW_MINUTES": 15,
         "SESSION_COOKIE_HTTPONLY": True,
