@@ -4,6 +4,9 @@ command line and the queue workers all start here; services never import entry p
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -11,9 +14,12 @@ from sqlalchemy.orm import sessionmaker
 
 from .config import Profile, load_config
 from .forms import options
-from .services.runners import CeleryRunner, InProcessRunner
+from .services.batches import produce_chunk, resume_stalled
+from .services.runners import CeleryRunner, InProcessRunner, worker_name
 from .services.unit_of_work import UnitOfWork
 from .storage import db
+
+log = logging.getLogger("formservice.batches")
 
 
 @dataclass
@@ -23,6 +29,7 @@ class Services:
     engine: Engine
     sessions: sessionmaker
     runner: object | None = None
+    sweeper: threading.Thread | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -31,7 +38,39 @@ class Services:
     def runner_name(self) -> str:
         return self.runner.name
 
+    @property
+    def lease(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.config.get("BATCH_LEASE_SECONDS", 30))
+
+    def resume_stalled(self) -> list[int]:
+        """Batches of this runner that stopped moving (their producer died) go on."""
+        return self.resume_stalled_with(self.runner)
+
+    def resume_stalled_with(self, runner) -> list[int]:
+        return resume_stalled(self.sessions, runner, lease=self.lease)
+
+    def start_sweeper(self) -> None:
+        """Look for stalled batches now and every BATCH_SWEEP_SECONDS while this runs."""
+        stop = self._stop = threading.Event()
+        interval = self.config.get("BATCH_SWEEP_SECONDS", 10)
+
+        def sweep():
+            while True:
+                try:
+                    self.resume_stalled()
+                except Exception:  # the service goes on; the next sweep tries again
+                    log.exception("looking for stalled batches failed")
+                if stop.wait(interval):
+                    return
+        self.sweeper = threading.Thread(target=sweep, name="batch-sweeper", daemon=True)
+        self.sweeper.start()
+
     def dispose(self) -> None:
+        if self.sweeper is not None:
+            self._stop.set()
+            self.sweeper.join(timeout=5)
+        if self.runner is not None:
+            self.runner.shutdown()
         self.engine.dispose()
 
 
@@ -53,8 +92,28 @@ def build(config: dict | None = None, *, migrate: bool | None = None,
     db.protect_sqlite_file(settings["DATABASE_URL"])
     services = Services(settings, profile, engine, db.session_factory(engine))
     if runner:
-        services.runner = (CeleryRunner(settings["CELERY_BROKER_URL"], settings["CELERY_QUEUE"])
-                           if settings.get("CELERY_BROKER_URL")
-                           else InProcessRunner(services.sessions, profile,
-                                                settings.get("BATCH_THREADS", 2)))
+        chunk = settings.get("BATCH_CHUNK", 20)
+        if settings.get("CELERY_BROKER_URL"):
+            services.runner = CeleryRunner(settings["CELERY_BROKER_URL"], settings["CELERY_QUEUE"],
+                                           chunk=chunk)
+        else:
+            services.runner = InProcessRunner(
+                services.sessions, profile, threads=settings.get("BATCH_THREADS", 2), chunk=chunk,
+                lease=services.lease, processes=settings.get("BATCH_PROCESSES", 0),
+                initializer=_pool_start, initargs=(settings,), task=_pool_produce)
     return services
+
+
+# --- a process of the in-process pool (FORMSERVICE_BATCH_PROCESSES) --------------------------
+
+_pool_services: Services | None = None
+
+
+def _pool_start(settings: dict) -> None:
+    global _pool_services
+    _pool_services = build(settings, migrate=False, runner=False)
+
+
+def _pool_produce(chunk: list[int]) -> int:
+    return produce_chunk(_pool_services.sessions, chunk, _pool_services.profile,
+                         worker=worker_name("pool"), lease=_pool_services.lease)

@@ -134,6 +134,7 @@ def cmd_serve(args) -> int:
 
     from .app import create_app
     app = create_app()
+    app.extensions["formservice"].start_sweeper()  # batches left by a killed service go on
     print(f"formservice kører på http://{args.host}:{args.port}/ (database: "
           f"{app.config['DATABASE_URL'].split('@')[-1]})", file=sys.stderr)
     # waitress refuses a body over its own limit with a bare English text/plain 413; keep it

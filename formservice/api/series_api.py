@@ -54,6 +54,9 @@ class BatchOut(Schema):
     ready = fields.Boolean()
     runner = fields.String(metadata={"enum": ["inprocess", "celery"]})
     invalid_entries = fields.List(fields.Dict())
+    resumed = fields.Integer(metadata={"description": "how many times the batch was resumed "
+                                                      "after its producer died"})
+    resumed_at = fields.DateTime(allow_none=True)
 
 
 @blp.route("/cases/<int:case_id>/next-follow-up")

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 
 from ..config import Profile
 from ..series.batch import EntryReport, Job, plan_jobs
@@ -124,29 +124,109 @@ def pending_items(uow: UnitOfWork, batch_id: int) -> list[int]:
         return queries.pending_item_ids(uow.session, batch_id)
 
 
-def produce_item(session_factory, item_id: int, profile: Profile) -> bool:
-    """Produce one document unless it is done already. True when this call produced it."""
+MAX_ATTEMPTS = 3
+DEFAULT_LEASE = dt.timedelta(seconds=30)
+
+
+def _failed(message: str) -> dict:
+    return {"status": "failed", "findings": [{"code": "batch.failed", "severity": "error",
+                                              "path": "", "message": message}]}
+
+
+def produce_chunk(session_factory, item_ids: list[int], profile: Profile, *, worker: str,
+                  lease: dt.timedelta = DEFAULT_LEASE, max_attempts: int = MAX_ATTEMPTS) -> int:
+    """Produce the documents of a chunk that are still pending, and store them with one
+    commit. Returns how many this call stored.
+
+    Each item is first *claimed* (who, when, one more attempt) unless a live producer has
+    it: a claim younger than `lease` by another producer. Storing is conditional on the
+    item still being pending and ours, so a chunk delivered twice — after a worker was
+    killed, say — makes nothing twice. An item that was claimed `max_attempts` times
+    without being stored (its producer died each time) ends as failed, with its reason."""
+    now = utcnow()
     with session_factory() as session:
-        item = session.get(BatchItem, item_id)
-        if item is None or item.status != "pending":
-            return False
-        job = Job(item.entry, "", item.path, item.form_id, item.fmt, item.data)
-        try:
-            content, findings = produce(profile, job)
-            values = {"status": "done", "content": content,
-                      "sha256": hashlib.sha256(content).hexdigest(), "findings": findings}
-        except Exception as exc:  # a document that cannot be made is reported, not retried forever
-            log.exception("batch item %s failed", item_id)
-            values = {"status": "failed", "findings": [{
-                "code": "batch.failed", "severity": "error", "path": "",
-                "message": f"Dokumentet kunne ikke laves ({type(exc).__name__})."}]}
-        session.rollback()  # end the read before the (SQLite: immediate) write
-        result = session.execute(update(BatchItem).where(BatchItem.id == item_id,
-                                                         BatchItem.status == "pending")
-                                 .values(**values, produced_count=BatchItem.produced_count + 1,
-                                         finished_at=utcnow()))
+        session.execute(update(BatchItem).where(
+            BatchItem.id.in_(item_ids), BatchItem.status == "pending",
+            or_(BatchItem.claimed_at.is_(None), BatchItem.claimed_by == worker,
+                BatchItem.claimed_at < now - lease))
+            .values(claimed_by=worker, claimed_at=now, attempts=BatchItem.attempts + 1)
+            .execution_options(synchronize_session=False))
         session.commit()
-        return result.rowcount == 1
+        items = queries.claimed_items(session, item_ids, worker)
+        results = []
+        for item in items:
+            if item.attempts > max_attempts:
+                values = _failed(f"Dokumentet kunne ikke laves: det blev forsøgt {max_attempts} "
+                                 "gange, og hver gang stoppede programmet, der lavede det.")
+            else:
+                values = _produced(item, profile)
+            results.append((item.id, values))
+            session.expunge(item)
+        session.rollback()  # end the read before the (SQLite: immediate) write
+        stored = 0
+        finished = utcnow()
+        for item_id, values in results:
+            result = session.execute(update(BatchItem).where(
+                BatchItem.id == item_id, BatchItem.status == "pending",
+                BatchItem.claimed_by == worker)
+                .values(**values, produced_count=BatchItem.produced_count + 1,
+                        finished_at=finished)
+                .execution_options(synchronize_session=False))
+            stored += result.rowcount
+        batch_ids = {batch_id for batch_id in queries.batches_of_items(session, item_ids)}
+        for batch_id in batch_ids:
+            queries.mark_batch_finished(session, batch_id, finished)
+        session.commit()
+        return stored
+
+
+def _produced(item: BatchItem, profile: Profile) -> dict:
+    job = Job(item.entry, "", item.path, item.form_id, item.fmt, item.data)
+    try:
+        content, findings = produce(profile, job)
+    except Exception as exc:  # a document that cannot be made is reported, not retried forever
+        log.exception("batch item %s failed", item.id)
+        return _failed(f"Dokumentet kunne ikke laves ({type(exc).__name__}).")
+    return {"status": "done", "content": content, "findings": findings,
+            "sha256": hashlib.sha256(content).hexdigest()}
+
+
+def produce_item(session_factory, item_id: int, profile: Profile, *, worker: str = "") -> bool:
+    """Produce one document unless it is done already (a chunk of one)."""
+    return produce_chunk(session_factory, [item_id], profile,
+                         worker=worker or f"item-{item_id}") == 1
+
+
+def resume_stalled(session_factory, runner, *, lease: dt.timedelta = DEFAULT_LEASE,
+                   now: dt.datetime | None = None) -> list[int]:
+    """Give the runner again every pending item of a batch of its kind that has not moved
+    for `lease`: nothing claimed or stored in that time means its producer died (the
+    service was killed, a worker lost its task). Returns the batches resumed; each is
+    marked (resumed_count, resumed_at) once per resumption, however many processes look."""
+    now = now or utcnow()
+    resumed = []
+    with session_factory() as session:
+        for batch in queries.unfinished_batches(session, runner.name):
+            pending = queries.pending_item_ids(session, batch.id)
+            if not pending:
+                queries.mark_batch_finished(session, batch.id, now)
+                session.commit()
+                continue
+            last = queries.last_activity(session, batch)
+            if last is not None and now - _aware(last) < lease:
+                continue
+            if not queries.mark_batch_resumed(session, batch.id, now, lease):
+                session.rollback()
+                continue
+            session.commit()
+            log.warning("batch %s resumed: %s documents pending", batch.id, len(pending))
+            runner.submit(pending)
+            resumed.append(batch.id)
+    return resumed
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
 @dataclass
@@ -157,6 +237,8 @@ class Progress:
     failed: int
     runner: str
     invalid_entries: list
+    resumed_count: int = 0
+    resumed_at: dt.datetime | None = None
 
     @property
     def ready(self) -> bool:
@@ -173,14 +255,15 @@ class Progress:
     def as_dict(self) -> dict:
         return {"id": self.id, "total": self.total, "done": self.done, "failed": self.failed,
                 "ready": self.ready, "runner": self.runner, "percent": self.percent,
-                "invalid_entries": self.invalid_entries}
+                "invalid_entries": self.invalid_entries, "resumed": self.resumed_count,
+                "resumed_at": self.resumed_at}
 
 
 def _progress(session, batch: Batch) -> Progress:
     counts = queries.batch_counts(session, batch.id)
     done = counts.get("done", 0) + counts.get("failed", 0)
     return Progress(batch.id, batch.total, done, counts.get("failed", 0), batch.runner,
-                    batch.report)
+                    batch.report, batch.resumed_count or 0, batch.resumed_at)
 
 
 def _own_batch(uow, actor, batch_id) -> Batch:

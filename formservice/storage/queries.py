@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 
 from .models import (Action, ApiToken, AuditEvent, Batch, BatchItem, Case, Consent, Document,
                      Meeting, Membership, NetworkMap, Record, User)
@@ -186,6 +186,50 @@ def pending_item_ids(session, batch_id: int) -> list[int]:
     return list(session.scalars(select(BatchItem.id).where(BatchItem.batch_id == batch_id,
                                                            BatchItem.status == "pending")
                                 .order_by(BatchItem.position)))
+
+
+def claimed_items(session, item_ids, worker: str) -> list[BatchItem]:
+    return list(session.scalars(select(BatchItem).where(
+        BatchItem.id.in_(item_ids), BatchItem.status == "pending",
+        BatchItem.claimed_by == worker).order_by(BatchItem.position)))
+
+
+def batches_of_items(session, item_ids) -> list[int]:
+    return list(session.scalars(select(BatchItem.batch_id).where(
+        BatchItem.id.in_(item_ids)).distinct()))
+
+
+def mark_batch_finished(session, batch_id: int, at) -> None:
+    """The batch is finished when none of its items is pending any more."""
+    session.execute(update(Batch).where(
+        Batch.id == batch_id, Batch.finished_at.is_(None),
+        ~exists().where(BatchItem.batch_id == batch_id, BatchItem.status == "pending"))
+        .values(finished_at=at).execution_options(synchronize_session=False))
+
+
+def unfinished_batches(session, runner: str) -> list[Batch]:
+    return list(session.scalars(select(Batch).where(Batch.runner == runner,
+                                                    Batch.finished_at.is_(None))
+                                .order_by(Batch.id)))
+
+
+def last_activity(session, batch: Batch):
+    """When anything last happened to a batch: made, resumed, an item claimed or stored."""
+    claimed, finished = session.execute(select(func.max(BatchItem.claimed_at),
+                                               func.max(BatchItem.finished_at))
+                                        .where(BatchItem.batch_id == batch.id)).one()
+    moments = [m for m in (batch.created_at, batch.resumed_at, claimed, finished) if m is not None]
+    moments = [m if m.tzinfo else m.replace(tzinfo=dt.timezone.utc) for m in moments]
+    return max(moments) if moments else None
+
+
+def mark_batch_resumed(session, batch_id: int, now, lease) -> bool:
+    """Count one resumption, unless another process resumed the batch within `lease`."""
+    result = session.execute(update(Batch).where(
+        Batch.id == batch_id, or_(Batch.resumed_at.is_(None), Batch.resumed_at < now - lease))
+        .values(resumed_count=Batch.resumed_count + 1, resumed_at=now)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
 
 
 def batch_item_after(session, batch_id: int, position: int) -> BatchItem | None:

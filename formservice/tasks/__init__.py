@@ -6,18 +6,22 @@
 
 A worker builds only what it needs — its settings, the database engine and sessions — and
 shares nothing with the web process but the database and the broker (no Flask app here).
-Each document of a batch is one task, so workers on several machines share the work.
-Tasks are acknowledged only after they finish (acks_late) and given back to the queue when
-a worker dies (reject_on_worker_lost); producing is idempotent (services.batches.produce_item).
+A task carries a chunk of a batch's documents (FORMSERVICE_BATCH_CHUNK), stored with one
+commit, so workers on several machines share the work. Tasks are acknowledged only after
+they finish (acks_late) and given back to the queue when a worker dies
+(reject_on_worker_lost, visibility timeout); producing is idempotent
+(services.batches.produce_chunk). A batch whose tasks were lost anyway is resumed when a
+worker starts and by the service's sweeper (services.batches.resume_stalled).
 """
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import worker_ready
 
 from ..bootstrap import build
 from ..config import load_config
-from ..services.batches import produce_item
-from ..services.runners import PRODUCE_TASK
+from ..services.batches import produce_chunk, produce_item
+from ..services.runners import PRODUCE_CHUNK_TASK, PRODUCE_TASK, CeleryRunner, worker_name
 
 _settings = load_config({"AUTO_MIGRATE": False})
 celery = Celery("formservice", broker=_settings["CELERY_BROKER_URL"] or "memory://")
@@ -50,7 +54,28 @@ def _worker_services():
     return _services
 
 
+@celery.task(name=PRODUCE_CHUNK_TASK)
+def produce_document_chunk(item_ids: list[int]) -> int:
+    """A chunk of a batch's documents, stored with one commit."""
+    built = _worker_services()
+    return produce_chunk(built.sessions, item_ids, built.profile, worker=worker_name("celery"),
+                         lease=built.lease)
+
+
 @celery.task(name=PRODUCE_TASK)
 def produce_document(item_id: int) -> bool:
+    """One document (tasks queued before chunks existed)."""
     built = _worker_services()
-    return produce_item(built.sessions, item_id, built.profile)
+    return produce_item(built.sessions, item_id, built.profile, worker=worker_name("celery"))
+
+
+@worker_ready.connect
+def _resume_stalled_batches(**_kwargs) -> None:
+    """A worker that starts gives the batches that stopped moving (a worker died and its
+    tasks were lost) to the queue again."""
+    built = _worker_services()
+    runner = CeleryRunner(_settings["CELERY_BROKER_URL"], _settings["CELERY_QUEUE"],
+                          chunk=_settings["BATCH_CHUNK"])
+    resumed = built.resume_stalled_with(runner)
+    if resumed:
+        celery.log.get_default_logger().warning("resumed batches %s", resumed)
