@@ -1,6 +1,11 @@
 """Assembles the dependencies once: settings and the municipality's profile, the form
 options, the database engine and sessions, and the batch runner. The Flask app, the
 command line and the queue workers all start here; services never import entry points.
+
+The service connects as DATABASE_URL. With DATABASE_OWNER_URL set, the migrations (on
+start, and `formservice db migrate`) run as that role, which owns the schema and grants
+DATABASE_URL's role its rights; so does retention, which deletes from the audit log.
+Without it, everything runs as DATABASE_URL.
 """
 from __future__ import annotations
 
@@ -30,9 +35,18 @@ class Services:
     sessions: sessionmaker
     runner: object | None = None
     sweeper: threading.Thread | None = None
+    owner_engine: Engine | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def owner_uow(self) -> UnitOfWork:
+        """A unit of work as the schema's owner (DATABASE_OWNER_URL), else the service's."""
+        if not self.config.get("DATABASE_OWNER_URL"):
+            return self.uow()
+        if self.owner_engine is None:
+            self.owner_engine = db.make_engine(self.config["DATABASE_OWNER_URL"])
+        return UnitOfWork(db.session_factory(self.owner_engine))
 
     @property
     def runner_name(self) -> str:
@@ -72,6 +86,22 @@ class Services:
         if self.runner is not None:
             self.runner.shutdown()
         self.engine.dispose()
+        if self.owner_engine is not None:
+            self.owner_engine.dispose()
+
+
+def migrate_database(settings: dict, engine: Engine | None = None) -> None:
+    """The schema to the newest migration: as the owner (DATABASE_OWNER_URL) when there is
+    one, granting the service's role its rights; else as DATABASE_URL (`engine`, if given)."""
+    owner_url = settings.get("DATABASE_OWNER_URL")
+    if not owner_url and engine is not None:
+        db.migrate(engine)
+        return
+    own = db.make_engine(owner_url or settings["DATABASE_URL"])
+    try:
+        db.migrate(own, service_role=db.role_of(settings["DATABASE_URL"]) if owner_url else None)
+    finally:
+        own.dispose()
 
 
 def apply_profile(profile: Profile) -> None:
@@ -88,7 +118,7 @@ def build(config: dict | None = None, *, migrate: bool | None = None,
     apply_profile(profile)
     engine = db.make_engine(settings["DATABASE_URL"])
     if migrate if migrate is not None else settings.get("AUTO_MIGRATE", True):
-        db.migrate(engine)
+        migrate_database(settings, engine)
     db.protect_sqlite_file(settings["DATABASE_URL"])
     services = Services(settings, profile, engine, db.session_factory(engine))
     if runner:

@@ -4,7 +4,8 @@ passed down: nothing else in the package reads the environment.
 | variable | default |
 | --- | --- |
 | FORMSERVICE_ENV | production (development, testing) |
-| DATABASE_URL | sqlite:///<instance>/formservice.sqlite3 |
+| DATABASE_URL | sqlite:///<instance>/formservice.sqlite3: the role the service and workers use |
+| DATABASE_OWNER_URL | none: the role that owns the schema, migrates and grants DATABASE_URL's role its rights (docs/OPERATIONS.md) |
 | SECRET_KEY | a random key kept in the instance folder (one machine) |
 | FORMSERVICE_INSTANCE | ./instance |
 | FORMSERVICE_PROFILE | none: the municipality's profile, a TOML file (see profiles/holbaek.toml) |
@@ -12,7 +13,16 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_MEETING_TYPES | the profile's, else UM and NM ("UM=Udviklingsmøde;NM=Netværksmøde") |
 | FORMSERVICE_CPR_ENABLED | the profile's, else off |
 | FORMSERVICE_MAX_UPLOAD_MB | 20 |
-| FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins per user and address per 15 minutes |
+| FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins per user and address before the back-off starts |
+| FORMSERVICE_LOGIN_BACKOFF_SECONDS | 30: the first wait, doubled by each further failure (at most 1 hour) |
+| FORMSERVICE_LOGIN_ADDRESS_LIMIT | 50 failed logins from one address per 15 minutes: then its wrong passwords are refused with 429 (right ones still log in) |
+| FORMSERVICE_TRUSTED_PROXIES | 0: how many proxies in front set X-Forwarded-For/-Proto (ProxyFix) |
+| FORMSERVICE_TOKEN_DAYS | 90: an API token's lifetime |
+| FORMSERVICE_CHANNEL_TIMEOUT | 30 seconds a connection may be idle (waitress) |
+| FORMSERVICE_CONNECTION_LIMIT | 1000 connections at once (waitress) |
+| FORMSERVICE_MAX_REQUEST_BODY_MB | twice the upload limit: waitress' own body limit |
+| FORMSERVICE_RETENTION_DAYS | 1826: a closed case's data is deleted so long after it was closed |
+| FORMSERVICE_AUDIT_RETENTION_DAYS | 1826: an audit entry is deleted at this age |
 | FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker: threads of the service's process) |
 | FORMSERVICE_BATCH_PROCESSES | 0: threads; N: a pool of N processes, so a batch uses N cores |
 | FORMSERVICE_BATCH_CHUNK | 20 documents per task, stored with one commit |
@@ -164,10 +174,12 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
     if "MUNICIPALITY" in overrides:
         profile = replace(profile, name=overrides["MUNICIPALITY"])
     max_upload = _int(env, "FORMSERVICE_MAX_UPLOAD_MB", 20) * 1024 * 1024
+    max_body_mb = _int(env, "FORMSERVICE_MAX_REQUEST_BODY_MB", 0)
     config = {
         "ENV": mode,
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'formservice.sqlite3'}",
+        "DATABASE_OWNER_URL": env.get("DATABASE_OWNER_URL") or None,
         "MAX_UPLOAD_BYTES": max_upload,
         # a whole request may carry the upload and a little form data around it
         "MAX_CONTENT_LENGTH": max_upload + 256 * 1024,
@@ -183,6 +195,18 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "BATCH_SWEEP_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_SWEEP_SECONDS", 10)),
         "LOGIN_ATTEMPTS": _int(env, "FORMSERVICE_LOGIN_ATTEMPTS", 5),
         "LOGIN_WINDOW_MINUTES": 15,
+        "LOGIN_BACKOFF_SECONDS": _int(env, "FORMSERVICE_LOGIN_BACKOFF_SECONDS", 30),
+        "LOGIN_ADDRESS_LIMIT": _int(env, "FORMSERVICE_LOGIN_ADDRESS_LIMIT", 50),
+        "TRUSTED_PROXIES": _int(env, "FORMSERVICE_TRUSTED_PROXIES", 0),
+        "TOKEN_LIFETIME_DAYS": _int(env, "FORMSERVICE_TOKEN_DAYS", 90),
+        "CHANNEL_TIMEOUT": _int(env, "FORMSERVICE_CHANNEL_TIMEOUT", 30),
+        "CONNECTION_LIMIT": _int(env, "FORMSERVICE_CONNECTION_LIMIT", 1000),
+        # waitress refuses a body over its own limit with a bare English text/plain 413; by
+        # default it is above the app's, so a body somewhat too large gets the Danish answer
+        "MAX_REQUEST_BODY_SIZE": (max_body_mb * 1024 * 1024 if max_body_mb > 0
+                                  else 2 * (max_upload + 256 * 1024)),
+        "RETENTION_DAYS": _int(env, "FORMSERVICE_RETENTION_DAYS", 1826),
+        "AUDIT_RETENTION_DAYS": _int(env, "FORMSERVICE_AUDIT_RETENTION_DAYS", 1826),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": mode == "production" and env.get("FORMSERVICE_INSECURE_COOKIES") != "1",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary,
-                        String, Text, UniqueConstraint, false, func)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary,
+                        String, Text, UniqueConstraint, event, false, func)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from ..forms.blocks import NewAction
@@ -58,13 +58,18 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the token
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     user: Mapped[User] = relationship(lazy="joined")
 
 
 class LoginFailure(Base):
+    """A failed login: the back-off counts them per (username, address), the ceiling per
+    address."""
     __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_address", "username", "address", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
@@ -82,7 +87,17 @@ class Case(Base):
     caseworker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default="open")  # open | closed
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # when it was closed (set with the status, below): the retention period counts from here
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     institution: Mapped[Institution] = relationship(lazy="joined")
+
+
+@event.listens_for(Case.status, "set")
+def _closed_when(case: Case, value, old, _initiator) -> None:
+    if value == "closed" and old != "closed":
+        case.closed_at = utcnow()
+    elif value != "closed" and old == "closed":
+        case.closed_at = None
 
 
 class Document(Base):
