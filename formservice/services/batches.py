@@ -22,7 +22,7 @@ from ..series.zipstream import stream_zip
 from ..storage import queries
 from ..storage.models import Batch, BatchItem, utcnow
 from . import forms
-from .access import own_institution, user_of
+from .access import MAX_ID, own_institution, user_of
 from .cases import child_data
 from .documents import next_follow_up_data
 from .errors import Conflict, Forbidden, NotFound
@@ -68,7 +68,7 @@ def check_plan(uow: UnitOfWork, actor: Actor, entries: list, today: dt.date) -> 
     """Every entry of a plan checked on its own, before anything is made."""
     with uow:
         user_of(actor)
-        reports = plan_jobs(entries, today)
+        reports = _cases_checked(uow, actor, plan_jobs(entries, today))
         uow.audit(actor, "read", "batch_plan", detail={
             "entries": len(reports), "documents": sum(len(r.jobs) for r in reports)})
         uow.commit()
@@ -80,7 +80,7 @@ def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
     """Store a batch and its items (one per document); the runner produces them."""
     with uow:
         user = user_of(actor)
-        reports = plan_jobs(entries, today or dt.date.today())
+        reports = _cases_checked(uow, actor, plan_jobs(entries, today or dt.date.today()))
         batch = Batch(created_by=user.id, runner=runner,
                       report=[{"entry": r.entry, "child": r.child, "problems": r.problems}
                               for r in reports if not r.ok])
@@ -100,6 +100,20 @@ def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
                   detail={"documents": position, "invalid_entries": len(batch.report)})
         uow.commit()
         return batch
+
+
+def _cases_checked(uow: UnitOfWork, actor: Actor, reports: list[EntryReport]) -> list[EntryReport]:
+    """An entry that names a case must name one of the actor's cases; one that names
+    another's, or none that exists, is a bad entry with its reason (nothing is made for it)."""
+    user = user_of(actor)
+    for report in reports:
+        if report.case_id is not None and (
+                not 0 < report.case_id <= MAX_ID
+                or queries.visible_case(uow.session, user, report.case_id) is None):
+            report.problems.append(f"Sag: sag {report.case_id} findes ikke, eller du har ikke "
+                                   "adgang til den.")
+            report.jobs = []
+    return reports
 
 
 def _case_id(value):
