@@ -14,7 +14,7 @@ from ..forms import UnknownForm, get_form
 from ..forms.record import Finding, error, has_errors
 from ..rules import apply_severity
 from ..rules.cross import meeting_against_consents
-from ..series import apply_follow_up
+from ..series import ACTION_FIELDS, apply_follow_up
 from ..storage import queries
 from ..storage.models import Action, Case, Consent, Document, Meeting, NetworkMap, Record
 from . import forms
@@ -89,6 +89,10 @@ def _store(uow, actor, profile, case, form_id, data, *, subject=None, subject_id
         raise Invalid("Data passer ikke til formularen: " + "; ".join(
             f.message for f in checked.findings),
             [{"path": f.path, "message": f.message} for f in checked.findings])
+    too_long = _too_long_for_columns(form, checked.data)
+    if too_long:
+        raise Invalid("Data passer ikke til formularen: " + "; ".join(
+            e["message"] for e in too_long), too_long)
     session = uow.session
     lock_case(uow, case)
     kind = SUBJECTS[form.id]
@@ -109,6 +113,25 @@ def _store(uow, actor, profile, case, form_id, data, *, subject=None, subject_id
     uow.audit(actor, "change", kind, subject_id, case.id,
               detail={"record": record.id, "version": version, "status": status})
     return Stored(record, record.findings)
+
+
+def _too_long_for_columns(form, data: dict) -> list[dict]:
+    """An action's fields are kept in columns too (the responsible: 200 characters), so a
+    longer value than its column holds cannot be stored."""
+    errors = []
+    for group in ("actions", "ongoing_actions"):
+        field = form.shared_schema.fields.get(group)
+        for number, row in enumerate(data.get(group) or []):
+            for name in ACTION_FIELDS:
+                limit = getattr(Action.__table__.columns[name].type, "length", None)
+                value = row.get(name) if isinstance(row, dict) else None
+                if limit and isinstance(value, str) and len(value) > limit:
+                    inner = getattr(getattr(field, "inner", None), "schema", None)
+                    label = inner.fields[name].metadata.get("label", name) \
+                        if inner is not None and name in inner.fields else name
+                    errors.append({"path": f"{group}.{number}.{name}",
+                                   "message": f"{label}: højst {limit} tegn (her {len(value)})."})
+    return errors
 
 
 def get_form_or_404(form_id):
