@@ -1,6 +1,8 @@
-"""formservice command line: forms, validate, render, parse.
+"""formservice command line: forms, validate, render, parse, batch; serve; users, tokens,
+the audit trail, retention and the database's migrations.
 
-Exit codes (DESIGN.md): 0 fine, 1 errors in the data, 2 unusable input (reason on stderr).
+Exit codes (DESIGN.md): 0 fine, 1 errors in the data, 2 unusable input or a refusal
+(the reason, in Danish, on stderr; never a traceback).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from .config import ConfigError, load_profile
 from .documents.errors import DocumentError
 from .forms import FORMS, UnknownForm, get_form
-from .services import accounts, batches, forms
+from .services import accounts, audit, batches, forms
 from .services.errors import ServiceError
 from .services.unit_of_work import SYSTEM
 
@@ -137,22 +139,57 @@ def cmd_serve(args) -> int:
     app.extensions["formservice"].start_sweeper()  # batches left by a killed service go on
     print(f"formservice kører på http://{args.host}:{args.port}/ (database: "
           f"{app.config['DATABASE_URL'].split('@')[-1]})", file=sys.stderr)
-    # waitress refuses a body over its own limit with a bare English text/plain 413; keep it
-    # above the app's, so a body somewhat too large gets the app's Danish JSON answer.
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
-                   max_request_body_size=2 * app.config["MAX_CONTENT_LENGTH"], ident="formservice")
+    waitress.serve(app, **waitress_settings(app.config, args.host, args.port, args.threads))
     return 0
 
 
+def waitress_settings(config: dict, host: str, port: int, threads: int) -> dict:
+    """waitress' settings from the service's: slow or idle clients cannot hold the service.
+    waitress reads requests (headers and body) without a thread, so a client sending slowly
+    holds only a connection: connection_limit is set high above what slow clients take,
+    channel_timeout closes one idle that long (checked every cleanup_interval seconds).
+    Its own body limit answers with a bare English text/plain 413; it is kept above the
+    app's (MAX_CONTENT_LENGTH), so a body somewhat too large gets the Danish JSON answer."""
+    timeout = max(1, int(config["CHANNEL_TIMEOUT"]))
+    return {"host": host, "port": port, "threads": threads, "ident": "formservice",
+            "channel_timeout": timeout, "cleanup_interval": max(1, min(30, timeout // 2)),
+            "connection_limit": max(1, int(config["CONNECTION_LIMIT"])),
+            "max_request_body_size": max(int(config["MAX_REQUEST_BODY_SIZE"]),
+                                         int(config["MAX_CONTENT_LENGTH"]) + 1)}
+
+
+NO_TERMINAL = ("Der er ingen terminal at skrive adgangskoden i. Brug --password-stdin, "
+               "og send adgangskoden på standard input.")
+
+
 def _password(args) -> str:
+    """The new password: one line of standard input (--password-stdin), or typed twice at
+    a terminal. Read before anything is looked up, so nothing waits for it."""
+    stdin = sys.stdin
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    if not sys.stdin.isatty():
-        raise UsageError("Der er ingen terminal at skrive adgangskoden i. Brug --password-stdin, "
-                         "og send adgangskoden på standard input.")
+        if stdin is None:
+            raise UsageError("Standard input er lukket; send adgangskoden på standard input.")
+        try:
+            line = stdin.readline()
+        except (OSError, UnicodeDecodeError):
+            raise UsageError("Adgangskoden på standard input kan ikke læses (UTF-8).") from None
+        password = line.rstrip("\r\n")
+        if not password:
+            raise UsageError("Standard input er tom: send adgangskoden på første linje.")
+        return password
+    try:
+        terminal = stdin is not None and stdin.isatty()
+    except (OSError, ValueError):
+        terminal = False
+    if not terminal:
+        raise UsageError(NO_TERMINAL)
     import getpass
-    first = getpass.getpass("Adgangskode: ")
-    if getpass.getpass("Gentag adgangskode: ") != first:
+    try:
+        first = getpass.getpass("Adgangskode: ")
+        again = getpass.getpass("Gentag adgangskode: ")
+    except (EOFError, KeyboardInterrupt, OSError):
+        raise UsageError("Ingen adgangskode skrevet.") from None
+    if again != first:
         raise UsageError("Adgangskoderne er ikke ens.")
     return first
 
@@ -162,25 +199,127 @@ def _services():
     return build(runner=False)
 
 
-def cmd_users_create(args) -> int:
+def _with_services(use):
     built = _services()
     try:
-        user = accounts.new_user(built.uow(), SYSTEM, args.username, args.name or args.username,
-                                 args.role, _password(args), args.institution or [])
-    except accounts.AccountError as exc:
-        raise UsageError(str(exc)) from None
+        return use(built)
     finally:
         built.dispose()
+
+
+def cmd_users_create(args) -> int:
+    password = _password(args)
+    try:
+        user = _with_services(lambda built: accounts.new_user(
+            built.uow(), SYSTEM, args.username, args.name or args.username, args.role, password,
+            args.institution or []))
+    except accounts.AccountError as exc:
+        raise UsageError(str(exc)) from None
     print(f"Bruger '{user.username}' ({user.role}) oprettet.")
     return 0
 
 
 def cmd_users_token(args) -> int:
-    built = _services()
+    made = _with_services(lambda built: accounts.new_token(
+        built.uow(), SYSTEM, args.name, username=args.username,
+        days=built.config["TOKEN_LIFETIME_DAYS"]))
+    print(made.token)
+    print(f"Token {made.id} udløber {_moment(made.expires_at)}.", file=sys.stderr)
+    return 0
+
+
+def _moment(value) -> str:
+    """A stored time as ISO 8601 in UTC to the second ('-' for none)."""
+    import datetime as dt
+    if value is None:
+        return "-"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _table(header: list[str], rows: list[list]) -> None:
+    print("\t".join(header))
+    for row in rows:
+        print("\t".join("-" if value is None else str(value) for value in row))
+
+
+def cmd_users_list(args) -> int:
+    users = _with_services(lambda built: accounts.list_users(built.uow(), SYSTEM))
+    _table(["brugernavn", "navn", "rolle", "aktiv", "institutioner"],
+           [[user.username, user.full_name, user.role, "ja" if user.active else "nej",
+             ", ".join(inst.name for inst in user.institutions) or "-"] for user in users])
+    return 0
+
+
+def cmd_users_active(args) -> int:
+    active = args.users == "activate"
+    user = _with_services(lambda built: accounts.set_active(built.uow(), SYSTEM, args.username,
+                                                            active))
+    print(f"Brugeren '{user.username}' er {'aktiveret' if active else 'deaktiveret'}"
+          + ("." if active else "; sessioner og tokens virker ikke længere."))
+    return 0
+
+
+def cmd_users_set_password(args) -> int:
+    password = _password(args)
+    user = _with_services(lambda built: accounts.set_password(built.uow(), SYSTEM, args.username,
+                                                              password))
+    print(f"Ny adgangskode sat for '{user.username}'; brugerens sessioner er afsluttet.")
+    return 0
+
+
+def cmd_tokens_list(args) -> int:
+    tokens = _with_services(lambda built: accounts.tokens_of(built.uow(), SYSTEM,
+                                                             username=args.username))
+    states = {"active": "aktiv", "expired": "udløbet", "revoked": "tilbagekaldt"}
+    _table(["id", "navn", "oprettet", "udløber", "sidst brugt", "status"],
+           [[token.id, token.name, _moment(token.created_at), _moment(token.expires_at),
+             _moment(token.last_used_at), states[accounts.token_state(token)]]
+            for token in tokens])
+    return 0
+
+
+def cmd_tokens_revoke(args) -> int:
+    token = _with_services(lambda built: accounts.revoke_token(built.uow(), SYSTEM, args.id))
+    print(f"Token {token.id} ('{token.name}', {token.user.username}) er tilbagekaldt.")
+    return 0
+
+
+def cmd_audit_export(args) -> int:
+    entries = _with_services(lambda built: audit.case_trail(built.uow(), SYSTEM, args.case))
+    sys.stdout.write(audit.formatted(entries, args.format))
+    return 0
+
+
+def cmd_retention_run(args) -> int:
+    def run(built):
+        config = built.config
+        return audit.run_retention(built.owner_uow(), SYSTEM,
+                                   case_days=args.days or config["RETENTION_DAYS"],
+                                   audit_days=args.audit_days or config["AUDIT_RETENTION_DAYS"],
+                                   apply=args.apply)
+    report = _with_services(run)
+    print(report.describe())
+    if report.cases:
+        print("Sager: " + ", ".join(str(case) for case in report.cases))
+    return 0
+
+
+def cmd_db_migrate(args) -> int:
+    from .bootstrap import migrate_database
+    from .config import load_config
+    from .storage import db
+    settings = load_config({"AUTO_MIGRATE": False})
+    migrate_database(settings)
+    engine = db.make_engine(settings["DATABASE_URL"])
     try:
-        print(accounts.new_token(built.uow(), SYSTEM, args.name, username=args.username))
+        revision = db.revision(engine)
     finally:
-        built.dispose()
+        engine.dispose()
+    db.protect_sqlite_file(settings["DATABASE_URL"])
+    owner = " som ejer-rollen (DATABASE_OWNER_URL)" if settings.get("DATABASE_OWNER_URL") else ""
+    print(f"Databasen er migreret{owner} til version {revision}.")
     return 0
 
 
@@ -273,6 +412,50 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--name", default="cli")
     token.set_defaults(run=cmd_users_token)
+    users.add_parser("list", help="vis brugerne").set_defaults(run=cmd_users_list)
+    for name, text in (("deactivate", "stop en bruger: login, sessioner og tokens virker ikke"),
+                       ("activate", "giv en deaktiveret bruger adgang igen")):
+        active = users.add_parser(name, help=text)
+        active.add_argument("username")
+        active.set_defaults(run=cmd_users_active)
+    password = users.add_parser("set-password", help="ny adgangskode til en bruger")
+    password.add_argument("username")
+    password.add_argument("--password-stdin", action="store_true",
+                          help="læs adgangskoden fra standard input")
+    password.set_defaults(run=cmd_users_set_password)
+
+    tokens = commands.add_parser("tokens", help="API-tokens").add_subparsers(dest="tokens",
+                                                                             required=True)
+    listing = tokens.add_parser("list", help="en brugers tokens: nummer, navn, oprettet, "
+                                             "udløber, sidst brugt")
+    listing.add_argument("username")
+    listing.set_defaults(run=cmd_tokens_list)
+    revoke = tokens.add_parser("revoke", help="tilbagekald et token (straks)")
+    revoke.add_argument("id", type=int, help="tokenets nummer (tokens list)")
+    revoke.set_defaults(run=cmd_tokens_revoke)
+
+    trail = commands.add_parser("audit", help="revisionsloggen").add_subparsers(dest="audit",
+                                                                               required=True)
+    export = trail.add_parser("export", help="alle opslag i ét barns data (GDPR art. 15)")
+    export.add_argument("--case", type=int, required=True, help="sagens nummer")
+    export.add_argument("--format", choices=audit.FORMATS, default="jsonl",
+                        help="jsonl (standard) eller csv")
+    export.set_defaults(run=cmd_audit_export)
+
+    retention = commands.add_parser("retention", help="sletning efter opbevaringsperioden") \
+        .add_subparsers(dest="retention", required=True)
+    run = retention.add_parser("run", help="slet data om sager lukket for længe siden og gamle "
+                                           "logposter (prøvekørsel uden --apply)")
+    run.add_argument("--apply", action="store_true", help="slet (ellers vises kun hvad)")
+    run.add_argument("--days", type=int, help="sager lukket for mere end så mange dage siden "
+                                              "(standard FORMSERVICE_RETENTION_DAYS)")
+    run.add_argument("--audit-days", type=int, help="logposter ældre end så mange dage "
+                                                    "(standard FORMSERVICE_AUDIT_RETENTION_DAYS)")
+    run.set_defaults(run=cmd_retention_run)
+
+    database = commands.add_parser("db", help="databasen").add_subparsers(dest="db", required=True)
+    database.add_parser("migrate", help="opdater skemaet (som DATABASE_OWNER_URL, hvis sat)") \
+        .set_defaults(run=cmd_db_migrate)
     return parser
 
 
@@ -287,6 +470,23 @@ def main(argv=None) -> int:
     except (UsageError, DocumentError, UnknownForm, ConfigError, ServiceError) as exc:
         print(f"formservice: {exc}", file=sys.stderr)
         return 2
+    except accounts.AccountError as exc:
+        print(f"formservice: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("formservice: afbrudt.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the database, not the input: still no traceback
+        from sqlalchemy.exc import DBAPIError, OperationalError
+        if isinstance(exc, OperationalError):
+            print("formservice: databasen kan ikke nås (DATABASE_URL / DATABASE_OWNER_URL): "
+                  f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, DBAPIError):
+            print(f"formservice: databasen afviste handlingen: "
+                  f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

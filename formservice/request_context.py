@@ -4,7 +4,12 @@ translation of a service's refusal into an HTTP error.
 
 A request is made by the user of its API token (Authorization: Bearer fs_...) or of its
 login session; under /api/v1 everything needs a user except the public docs and logging
-in or out.
+in or out. Both are looked up on every request, so a deactivated user, a revoked or an
+expired token is refused at once.
+
+The client's address (the actor's, the audit log's, the login limit's) is the peer's,
+or, behind FORMSERVICE_TRUSTED_PROXIES proxies, the one they put in X-Forwarded-For
+(werkzeug's ProxyFix trusts exactly that many hops, so a client cannot forge its own).
 """
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import secrets
 from typing import NoReturn
 
 from flask import current_app, g, request, session as web_session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .bootstrap import Services
 from .errors import fail
@@ -80,9 +86,10 @@ def log_in(username: str, password: str) -> User:
     """Check a login; on success start the login session (the pages and the API). Raises
     the service's TooMany/Unauthorized (every failure is audited)."""
     config = current_app.config
-    user, key = accounts.log_in(uow(), actor(), username, password,
-                                attempts=config["LOGIN_ATTEMPTS"],
-                                window_minutes=config["LOGIN_WINDOW_MINUTES"])
+    limits = accounts.LoginLimits(attempts=config["LOGIN_ATTEMPTS"],
+                                  window_minutes=config["LOGIN_WINDOW_MINUTES"],
+                                  address_limit=config.get("LOGIN_ADDRESS_LIMIT", 50))
+    user, key = accounts.log_in(uow(), actor(), username, password, limits=limits)
     web_session.clear()
     web_session.permanent = True
     web_session["key"] = key
@@ -106,7 +113,15 @@ def close_uow(_exc=None) -> None:
         unit.close()
 
 
+def token_days() -> int:
+    """The lifetime of a new API token (FORMSERVICE_TOKEN_DAYS)."""
+    return int(current_app.config.get("TOKEN_LIFETIME_DAYS", accounts.TOKEN_DAYS))
+
+
 def init_app(app, built: Services) -> None:
     app.extensions["formservice"] = built
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.before_request(load_user)
     app.teardown_appcontext(close_uow)

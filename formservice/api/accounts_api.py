@@ -1,13 +1,15 @@
-"""Logging in and out, personal API tokens, and the audit log (administrators)."""
+"""Logging in and out, personal API tokens, and for administrators: users (deactivate,
+activate, set a password), anyone's tokens (list, revoke), the audit log and one child's
+trail (GDPR art. 15)."""
 from __future__ import annotations
 
-from flask import g, request, session as web_session
+from flask import Response, g, request, session as web_session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..errors import fail
-from ..request_context import actor, current_user, end_login_session, log_in, uow
-from ..services import accounts
+from ..request_context import actor, current_user, end_login_session, log_in, token_days, uow
+from ..services import accounts, audit
 from . import schemas
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
@@ -39,12 +41,54 @@ class Me(MethodView):
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @blp.response(200, schemas.TokenInfoOut(many=True))
+    def get(self):
+        """My API tokens: number, name, created, expires, last used, state"""
+        return accounts.tokens_of(uow(), actor(), user_id=current_user().id)
+
     @blp.arguments(schemas.TokenIn)
     @blp.response(201, schemas.TokenOut)
     def post(self, body):
-        """A new personal API token (shown once)"""
+        """A new personal API token (shown once; expires after FORMSERVICE_TOKEN_DAYS)"""
         current_user()
-        return {"token": accounts.new_token(uow(), actor(), body["name"]), "name": body["name"]}
+        return accounts.new_token(uow(), actor(), body["name"], days=token_days())
+
+
+@blp.route("/tokens/<int:token_id>")
+class TokenById(MethodView):
+    @blp.response(204)
+    def delete(self, token_id):
+        """Revoke a token at once (my own; an administrator's: anyone's)"""
+        current_user()
+        accounts.revoke_token(uow(), actor(), token_id)
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @blp.response(200, schemas.UserAdminOut(many=True))
+    def get(self):
+        """Every user, active or not (administrators)"""
+        return accounts.list_users(uow(), actor())
+
+
+@blp.route("/users/<int:user_id>")
+class UserById(MethodView):
+    @blp.arguments(schemas.UserPatch)
+    @blp.response(200, schemas.UserAdminOut)
+    def patch(self, body, user_id):
+        """Deactivate or activate a user, or set their password (administrators)"""
+        if not body:
+            fail(422, "Angiv active eller password.")
+        return accounts.change_user(uow(), actor(), user_id=user_id, active=body.get("active"),
+                                    password=body.get("password"))
+
+
+@blp.route("/users/<int:user_id>/tokens")
+class UserTokens(MethodView):
+    @blp.response(200, schemas.TokenInfoOut(many=True))
+    def get(self, user_id):
+        """A user's API tokens (administrators; or the user)"""
+        return accounts.tokens_of(uow(), actor(), user_id=user_id)
 
 
 @blp.route("/audit")
@@ -56,6 +100,39 @@ class Audit(MethodView):
         return accounts.audit_log(uow(), actor(), limit=query["limit"],
                                   case_id=query.get("case_id"), user_id=query.get("user_id"),
                                   before_id=query.get("before_id"))
+
+
+@blp.route("/audit/cases/<int:case_id>")
+class CaseTrail(MethodView):
+    @blp.response(200, schemas.TrailEntryOut(many=True))
+    def get(self, case_id):
+        """Every access to one child's data, oldest first (administrators; GDPR art. 15)"""
+        return audit.case_trail(uow(), actor(), case_id)
+
+
+@blp.route("/audit/cases/<int:case_id>.csv")
+class CaseTrailCsv(MethodView):
+    @blp.response(200, {"type": "string"}, content_type="text/csv",
+                  description="the same entries as CSV with a header row")
+    def get(self, case_id):
+        """One child's trail as CSV (administrators)"""
+        return _download(audit.as_csv(audit.case_trail(uow(), actor(), case_id)),
+                         "text/csv; charset=utf-8", f"revisionslog-sag-{case_id}.csv")
+
+
+@blp.route("/audit/cases/<int:case_id>.jsonl")
+class CaseTrailJsonLines(MethodView):
+    @blp.response(200, {"type": "string"}, content_type="application/x-ndjson",
+                  description="the same entries as JSON lines")
+    def get(self, case_id):
+        """One child's trail as JSON lines (administrators)"""
+        return _download(audit.as_jsonl(audit.case_trail(uow(), actor(), case_id)),
+                         "application/x-ndjson; charset=utf-8", f"revisionslog-sag-{case_id}.jsonl")
+
+
+def _download(text: str, mimetype: str, filename: str) -> Response:
+    return Response(text, content_type=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 def check_csrf():
