@@ -45,68 +45,96 @@ def run_child(args: list[str], env=None) -> tuple[dict, float]:
 
 
 def inner_inprocess(documents: int):
-    from formservice.series.run import run_batch
+    from formservice.config import Profile
+    from formservice.services.batches import run_plan
     content = json.dumps(plan(documents)).encode()
     with tempfile.TemporaryDirectory() as work:
         start = time.perf_counter()
         with open(Path(work) / "out.zip", "wb") as out:
-            summary = run_batch(content, "plan.json", out, municipality="Holbæk Kommune")
+            summary = run_plan(Profile(name="Holbæk Kommune"), content, "plan.json", out)
         elapsed = time.perf_counter() - start
         size = (Path(work) / "out.zip").stat().st_size
     print(json.dumps({"documents": summary.documents, "seconds": elapsed, "zip_mb": size / 1e6}))
 
 
-def inner_celery(documents: int, workers: int, database_url: str, redis_url: str):
-    import redis
+def _service_batch(services, documents: int, runner_name: str) -> tuple[int, int]:
+    """A user and a batch of `documents` stored through the service layer."""
+    from formservice.services import accounts, batches
+    from formservice.services.unit_of_work import SYSTEM, Actor
+    name = f"bench-{uuid.uuid4().hex[:8]}"
+    user = accounts.new_user(services.uow(), SYSTEM, name, "Bench", "staff",
+                             "Bænk-måler-hastighed-42", ["Bench"])
+    batch = batches.create_batch(services.uow(), Actor(user), plan(documents)["entries"],
+                                 runner=runner_name)
+    return batch.id, batch.total
+
+
+def _wait_done(services, batch_id: int, total: int, start: float) -> float:
     from sqlalchemy import func, select
 
-    from formservice import batches
-    from formservice.app import create_app
-    from formservice.auth.accounts import create_user
-    from formservice.storage import db
     from formservice.storage.models import BatchItem
+    while True:
+        with services.sessions() as session:
+            done = session.scalar(select(func.count()).select_from(BatchItem).where(
+                BatchItem.batch_id == batch_id, BatchItem.status != "pending"))
+        if done >= total:
+            return time.perf_counter() - start
+        if time.perf_counter() - start > 900:
+            raise SystemExit("bench timed out")
+        time.sleep(0.05)
+
+
+def inner_pool(documents: int, processes: int, database_url: str):
+    """The service without a broker, producing with a pool of processes."""
+    from formservice import bootstrap
+    from formservice.services.batches import pending_items
+    instance = tempfile.mkdtemp()
+    services = bootstrap.build({"ENV": "testing", "DATABASE_URL": database_url,
+                                "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
+                                "MUNICIPALITY": "Holbæk Kommune",
+                                "BATCH_PROCESSES": processes})
+    batch_id, total = _service_batch(services, documents, "inprocess")
+    services.runner.warm_up()  # the pool's processes start before the clock
+    start = time.perf_counter()
+    services.runner.submit(pending_items(services.uow(), batch_id))
+    elapsed = _wait_done(services, batch_id, total, start)
+    services.dispose()
+    print(json.dumps({"documents": total, "seconds": elapsed}))
+
+
+def inner_celery(documents: int, workers: int, database_url: str, redis_url: str):
+    import redis
+
+    from formservice import bootstrap
+    from formservice.services.batches import pending_items
 
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     instance = tempfile.mkdtemp()
-    app = create_app({"ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "bench",
-                      "INSTANCE_PATH": instance, "CELERY_BROKER_URL": redis_url,
-                      "CELERY_QUEUE": queue})
+    services = bootstrap.build({"ENV": "testing", "DATABASE_URL": database_url,
+                                "SECRET_KEY": "bench", "INSTANCE_PATH": instance,
+                                "MUNICIPALITY": "Holbæk Kommune",
+                                "CELERY_BROKER_URL": redis_url, "CELERY_QUEUE": queue})
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": redis_url,
            "CELERY_QUEUE": queue, "FORMSERVICE_INSTANCE": instance, "SECRET_KEY": "bench",
-           "FORMSERVICE_ENV": "testing", "CELERY_PREFETCH": "8"}
+           "FORMSERVICE_ENV": "testing", "FORMSERVICE_MUNICIPALITY": "Holbæk Kommune",
+           "CELERY_PREFETCH": "2"}
     procs = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "formservice.tasks", "worker",
                                "--pool=solo", "--loglevel=ERROR", "-n", f"b{n}-{queue}@%h",
                                "--without-gossip", "--without-mingle", "--without-heartbeat"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
              for n in range(workers)]
     try:
-        with app.test_request_context():
-            user = create_user(db.session(), f"bench-{queue}", "Bench", "staff", "bench-password-123",
-                               ["Bench"])
-            batch, _ = batches.create_batch(db.session(), user, plan(documents)["entries"],
-                                            runner="celery")
-            db.session().commit()
-            batch_id, total = batch.id, batch.total
+        batch_id, total = _service_batch(services, documents, "celery")
         time.sleep(6)  # the workers import formservice and connect before the clock starts
         start = time.perf_counter()
-        with app.app_context():
-            batches.start(app, db.session().get(batches.Batch, batch_id))
-        sessions = app.extensions["formservice.sessions"]
-        while True:
-            with sessions() as session:
-                done = session.scalar(select(func.count()).select_from(BatchItem).where(
-                    BatchItem.batch_id == batch_id, BatchItem.status != "pending"))
-            if done >= total:
-                break
-            if time.perf_counter() - start > 600:
-                raise SystemExit("celery bench timed out")
-            time.sleep(0.05)
-        elapsed = time.perf_counter() - start
+        services.runner.submit(pending_items(services.uow(), batch_id))
+        elapsed = _wait_done(services, batch_id, total, start)
     finally:
         for proc in procs:
             proc.kill()
             proc.wait()
         redis.Redis.from_url(redis_url).delete(queue)
+        services.dispose()
     print(json.dumps({"documents": total, "seconds": elapsed}))
 
 
@@ -121,6 +149,8 @@ def main():
         kind = args.inner[0]
         if kind == "inprocess":
             inner_inprocess(int(args.inner[1]))
+        elif kind == "pool":
+            inner_pool(int(args.inner[1]), int(args.inner[2]), args.inner[3])
         else:
             inner_celery(int(args.inner[1]), int(args.inner[2]), args.inner[3], args.inner[4])
         return
@@ -145,6 +175,9 @@ def main():
         else:
             target = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
         try:
+            result, rss = run_child(["--inner", "pool", str(args.documents), "2", target])
+            rows.append(("service, 2 processes", result["documents"], result["seconds"],
+                         result["documents"] / result["seconds"], rss))
             for workers in (1, 2):
                 result, rss = run_child(["--inner", "celery", str(args.documents), str(workers),
                                          target, redis_url])

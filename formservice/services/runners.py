@@ -58,6 +58,12 @@ class InProcessRunner:
                                                         thread_name_prefix="batch")
             return self._executor
 
+    def warm_up(self) -> None:
+        """Start the pool's processes now (they import the package and connect)."""
+        pool = self._pool()
+        for future in [pool.submit(os.getpid) for _ in range(max(1, self._processes))]:
+            future.result()
+
     def _produce(self, chunk: list[int]) -> int:
         return produce_chunk(self._sessions, chunk, self._profile,
                              worker=worker_name("inprocess"), lease=self._lease)
