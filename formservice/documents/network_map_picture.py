@@ -1543,3 +1543,61 @@ def render_layout(layout: NetworkMapLayout) -> Image.Image:
             else:
                 d.text((x, y), p.relation_text, font=rel_font, fill=_INK_SOFT, anchor="la")
     return image
+
+
+# ------------------------------------------------------------------ the picture in words
+
+def _people_text(people: list[_Person]) -> str:
+    parts = []
+    for person in people:
+        notes = [person.relation] if person.relation and person.shown_relation else []
+        if person.invite:
+            notes.append("inviteres til møder")
+        parts.append(person.name + (f" ({', '.join(notes)})" if notes else ""))
+    return ", ".join(parts)
+
+
+def describe_network_map(data: dict | None) -> str:
+    """The picture in words, for its alternative text (Word's alt text, the PDF's Figure):
+    the child, then each sector's people from the closest ring outwards, the people not
+    placed, and who knows whom."""
+    data = data if isinstance(data, dict) else {}
+    people = _people(data)
+    child = _child_name(data)
+    opening = (f"Netværkskort for {child}. " if child != "Barnet" else "Netværkskort. ")
+    opening += ("Barnet står i midten; tre ringe viser nærhed (tæt, mellem, løs) og fire "
+                "områder: familie, venner og naboer, skole/dagtilbud/fritid og professionelle.")
+    if not people:
+        return opening + " Ingen personer er skrevet på kortet endnu."
+    sentences = [opening]
+    for sector in SECTOR_KEYS:
+        rings = []
+        for ring in (1, 2, 3):
+            members = [p for p in people if p.sector == sector and p.closeness == ring]
+            if members:
+                rings.append(f"{RING_LABELS[ring].lower()}: {_people_text(members)}")
+        if rings:
+            sentences.append(f"{SECTOR_LABELS[sector]} – " + "; ".join(rings) + ".")
+        else:
+            sentences.append(f"{SECTOR_LABELS[sector]} – ingen.")
+    loose = [p for p in people if p.sector is None or p.closeness is None]
+    if loose:
+        sentences.append(f"Ikke placeret på kortet: {_people_text(loose)}.")
+    names = {p.index: p.name for p in people}
+    by_name = {}
+    for p in people:
+        by_name.setdefault(p.name.casefold(), p.index)
+    pairs = []
+    raw_links = data.get("links")
+    for link in raw_links if isinstance(raw_links, (list, tuple)) else ():
+        if not isinstance(link, dict):
+            continue
+        a = by_name.get(_clean(link.get("person_a")).casefold())
+        b = by_name.get(_clean(link.get("person_b")).casefold())
+        if a is not None and b is not None and a != b:
+            pair = f"{names[min(a, b)]} og {names[max(a, b)]}"
+            if pair not in pairs:
+                pairs.append(pair)
+    if pairs:
+        sentences.append("Kender hinanden: " + "; ".join(pairs) + ".")
+    return " ".join(sentences)

@@ -86,10 +86,13 @@ def is_address(token: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def soft_breaks(token: str) -> tuple[int, ...]:
+def soft_breaks(token: str, addresses: bool = True) -> tuple[int, ...]:
     """Indexes in `token` where a line may end without adding a hyphen: after a hyphen or a
-    slash between letters, and in an address after "@", "." and "/"."""
-    address = is_address(token)
+    slash between letters, and (with `addresses`) in an address after "@", "." and "/".
+
+    Word and LibreOffice break after a hyphen or a slash themselves, but not inside an
+    e-mail address: for a Word document an address is one unbreakable piece."""
+    address = addresses and is_address(token)
     points = []
     for index, char in enumerate(token[:-1]):
         after = index + 1
@@ -102,22 +105,23 @@ def soft_breaks(token: str) -> tuple[int, ...]:
     return tuple(points)
 
 
-def pieces(token: str) -> list[str]:
+def pieces(token: str, addresses: bool = True) -> list[str]:
     """`token` cut at its soft breaks: what no line end may split."""
     out, start = [], 0
-    for point in soft_breaks(token):
+    for point in soft_breaks(token, addresses):
         out.append(token[start:point])
         start = point
     out.append(token[start:])
     return out
 
 
-def longest_piece(text: str, size: float, bold: bool = False) -> float:
+def longest_piece(text: str, size: float, bold: bool = False,
+                  addresses: bool = True) -> float:
     """The widest run of `text` no line may break without hyphenating: its narrowest
     possible column, in points."""
     best = 0.0
     for token in text.split():
-        for piece in pieces(token):
+        for piece in pieces(token, addresses):
             best = max(best, measure(piece, size, bold))
     return best
 
@@ -241,6 +245,8 @@ def column_widths(columns: list[Column], total: float) -> list[float]:
     """Widths summing to `total`: every column at least its longest word where the table
     allows it, the rest shared by what each column's text needs beyond that."""
     least = [max(c.least, c.floor) for c in columns]
+    if sum(least) > total:  # no room to write by hand beyond the words themselves
+        least = [c.least for c in columns]
     most = [max(c.most, low) for c, low in zip(columns, least)]
     if sum(least) > total:  # some words must be hyphenated: the narrowest cut hurts least
         scale = total / sum(least)

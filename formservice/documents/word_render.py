@@ -2,14 +2,17 @@
 
 docxtpl's own render() reparses and recompiles the template and re-saves every part of
 the package on each call. Here the template is prepared once: docxtpl's patch_xml mends
-tags that Word split across runs and turns `{%tr %}`/`{{p }}` into plain Jinja, the body is
-compiled with autoescaping on, the header gets the municipality's name, and every part
-that never changes is packed into a ready-made zip. A render is then one Jinja render and
-one appended zip entry (two for the network map, whose picture changes too).
+tags that Word split across runs and turns `{%tr %}`/`{{p }}` into plain Jinja, the column
+widths of each repeating group's table become expressions (they follow the values, see
+word_template.group_widths), the body is compiled with autoescaping on, the header gets
+the municipality's name and the footnotes its contact, and every part that never changes
+is packed into a ready-made zip. A render is then one Jinja render and one appended zip
+entry (two for the network map, whose picture changes too).
 """
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zipfile
 from functools import lru_cache
@@ -22,28 +25,78 @@ from ..forms import get_form
 from ..forms import fields as kinds
 from ..forms import options
 from ..forms.layout import cpr_enabled, sections
-from . import word_xml
+from . import form_layout, word_cells
+from .word_template import group_layout, signature_indent
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "word_templates"
 DOCUMENT_PART = "word/document.xml"
-SPARE_ROWS = 1  # empty rows after the filled ones, to write more by hand
+FOOTNOTES_PART = "word/footnotes.xml"
+_ROW = re.compile(r"<w:tr[ >].*?</w:tr>", re.DOTALL)
+_CELL = re.compile(r"<w:tc[ >].*?</w:tc>", re.DOTALL)
+_SPAN = re.compile(r'<w:gridSpan w:val="(\d+)"/>')
+_TCW = re.compile(r'<w:tcW w:w="\d+"')
+_GRID = re.compile(r"<w:tblGrid>.*?</w:tblGrid>", re.DOTALL)
+
+
+def _widths_as_expressions(body: str, groups) -> str:
+    """Each group table's grid and cell widths as Jinja expressions over `widths`."""
+    for name in groups:
+        marker = f'<w:tag w:val="{name}"/><w15:repeatingSection/>'
+        at = body.find(marker)
+        if at < 0:
+            continue
+        start = max(body.rfind("<w:tbl>", 0, at), body.rfind("<w:tbl ", 0, at))
+        end = body.find("</w:tbl>", at) + len("</w:tbl>")
+        table = body[start:end]
+        count = len(re.findall(r"<w:gridCol ", _GRID.search(table).group()))
+        grid = "<w:tblGrid>" + "".join(
+            f'<w:gridCol w:w="{{{{ widths["{name}"][{i}] }}}}"/>' for i in range(count)
+        ) + "</w:tblGrid>"
+        table = _GRID.sub(lambda _: grid, table, count=1)
+
+        def row(match):
+            column = 0
+
+            def cell(cell_match):
+                nonlocal column
+                xml = cell_match.group()
+                span = _SPAN.search(xml)
+                span = int(span.group(1)) if span else 1
+                expression = (f'{{{{ widths["{name}"][{column}] }}}}' if span == 1 else
+                              f'{{{{ widths["{name}"][{column}:{column + span}]|sum }}}}')
+                column += span
+                return _TCW.sub(f'<w:tcW w:w="{expression}"', xml, count=1)
+
+            return _CELL.sub(cell, match.group())
+
+        table = _ROW.sub(row, table)
+        ind = re.compile(r'(<w:pStyle w:val="FormSignatureLine"/><w:ind w:right=")\d+(")')
+        table = ind.sub(lambda m: m.group(1) + f'{{{{ signature_indent["{name}"] }}}}'
+                        + m.group(2), table)
+        body = body[:start] + table + body[end:]
+    return body
 
 
 class WordTemplate:
-    def __init__(self, form_id: str, template_bytes: bytes, municipality: str):
+    def __init__(self, form_id: str, template_bytes: bytes, municipality: str,
+                 contact: str | None = None):
         self.form = get_form(form_id)
         self._sections = sections(form_id)
+        self._groups = [section for section in self._sections if section.is_group]
         self._cpr_enabled = cpr_enabled()
+        self._contact = contact
         self._cells = {
             (section.name, spec.name): self._cell_writer(spec)
             for section in self._sections for spec in section.fields
         }
         env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
         env.globals["field"] = self._field
+        env.globals["keep_row"] = self._keep_row
 
         template = DocxTemplate(io.BytesIO(template_bytes))
         template.init_docx()
         body = template.patch_xml(template.get_xml())
+        body = _widths_as_expressions(body, [section.name for section in self._groups])
         self._body = env.from_string(body)
 
         source = zipfile.ZipFile(io.BytesIO(template_bytes))
@@ -58,37 +111,56 @@ class WordTemplate:
                 if info.filename in (DOCUMENT_PART, self.picture_part):
                     continue
                 data = source.read(info.filename)
-                if info.filename.startswith("word/header"):
-                    header = template.patch_xml(data.decode("utf-8"))
-                    data = env.from_string(header).render(municipality=municipality).encode()
+                if info.filename.startswith("word/header") or info.filename == FOOTNOTES_PART:
+                    part = template.patch_xml(data.decode("utf-8"))
+                    data = env.from_string(part).render(
+                        municipality=municipality, contact=contact or "").encode()
                 packed.writestr(info, data)
         self._base = base.getvalue()
 
     @staticmethod
     def _cell_writer(spec):
-        tag_label = spec.label
+        tag_label, multiline = spec.label, spec.multiline
         if spec.kind == kinds.CHOICE:
-            options = spec.options
-            return lambda value, tag: word_xml.choice_cell(value, tag, tag_label, options)
+            choices = spec.options
+            return lambda value, tag, keep, style: word_cells.choice_cell(
+                value, tag, tag_label, choices, keep, style=style)
         writer = {
-            kinds.TEXT: word_xml.text_cell, kinds.TIME: word_xml.text_cell,
-            kinds.DATE: word_xml.date_cell, kinds.BOOL: word_xml.checkbox_cell,
-            kinds.INTEGER: word_xml.integer_cell,
+            kinds.TEXT: word_cells.text_cell, kinds.TIME: word_cells.text_cell,
+            kinds.DATE: word_cells.date_cell, kinds.BOOL: word_cells.checkbox_cell,
+            kinds.INTEGER: word_cells.integer_cell,
         }[spec.kind]
-        return lambda value, tag: writer(value, tag, tag_label)
+        return lambda value, tag, keep, style: writer(
+            value, tag, tag_label, keep, multiline, style)
 
-    def _field(self, obj, index, section, name):
+    def _field(self, obj, index, section, name, keep=False, style=word_cells.VALUE_STYLE):
         tag = f"{section}.{name}" if index is None else f"{section}.{index}.{name}"
-        return self._cells[(section, name)](obj.get(name), tag)
+        return self._cells[(section, name)](obj.get(name), tag, bool(keep), style)
+
+    def _keep_row(self, loop, section) -> bool:
+        if form_layout.signed(self.form.id, section):
+            return True  # a custody holder's row stays with its signature line
+        return form_layout.keep_with_next(loop.index0, loop.length)
 
     def render(self, data: dict) -> bytes:
         """The filled document for canonical `data` (see forms.record.load_data)."""
-        rows = {
-            section.name: list(data[section.name])
-            + [{}] * max(SPARE_ROWS, section.blank_rows - len(data[section.name]))
-            for section in self._sections if section.is_group
-        }
-        body = self._body.render(data=data, rows=rows, cpr_enabled=self._cpr_enabled)
+        rows, widths, indent, styles = {}, {}, {}, {}
+        for section in self._groups:
+            items = list(data[section.name])
+            count = form_layout.rows_to_draw(self.form.id, section, items)
+            rows[section.name] = items + [{}] * (count - len(items))
+            widths[section.name], styles[section.name] = group_layout(
+                self.form.id, section, items)
+            indent[section.name] = signature_indent(sum(widths[section.name]))
+        show = {section.name: form_layout.shows_section(self.form.id, section.name, data)
+                for section in self._sections if not section.is_group}
+        context = dict(data=data, rows=rows, widths=widths, signature_indent=indent,
+                       cell_style=styles,
+                       show=show, cpr_enabled=self._cpr_enabled, contact=self._contact)
+        if self.picture_part:
+            from .network_map_picture import describe_network_map
+            context["picture_alt"] = describe_network_map(data)
+        body = self._body.render(**context)
         out = io.BytesIO(self._base)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as packed:
             packed.writestr(DOCUMENT_PART, self._document_head + body + self._document_tail)
@@ -110,21 +182,26 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=None)
-def _load(form_id: str, municipality: str, with_cpr: bool, meeting_types: tuple) -> WordTemplate:
+def _load(form_id: str, municipality: str, contact: str | None, with_cpr: bool,
+          meeting_types: tuple) -> WordTemplate:
     if meeting_types == options.DEFAULT_MEETING_TYPES:
         template = (TEMPLATE_DIR / f"{form_id}.docx").read_bytes()
     else:  # the municipality's own meeting types in the drop-down
         from .word_template import build_template
         template = build_template(form_id)
-    return WordTemplate(form_id, template, municipality)
+    return WordTemplate(form_id, template, municipality, contact)
 
 
-def word_template(form_id: str, municipality: str) -> WordTemplate:
-    """The compiled template of a form, loaded once per process, municipality and form
-    options (CPR, meeting types)."""
+def word_template(form_id: str, municipality: str, contact: str | None = None) -> WordTemplate:
+    """The compiled template of a form, loaded once per process, municipality (its name
+    and contact) and form options (CPR, meeting types)."""
     with _lock:
-        return _load(form_id, municipality, cpr_enabled(), options.meeting_types())
+        return _load(form_id, municipality, contact or None, cpr_enabled(),
+                     options.meeting_types())
 
 
-def render_docx(form_id: str, data: dict, municipality: str = "Kommunen") -> bytes:
-    return word_template(form_id, municipality).render(data)
+def render_docx(form_id: str, data: dict, municipality: str = "Kommunen",
+                contact: str | None = None) -> bytes:
+    """The Word form filled with canonical `data`; `contact` (the municipality profile's
+    contact) goes into the consent guidance."""
+    return word_template(form_id, municipality, contact).render(data)
