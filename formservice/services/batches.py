@@ -20,7 +20,7 @@ from ..series.batch import EntryReport, Job, plan_jobs
 from ..series.run import BatchSummary, run_batch
 from ..series.zipstream import stream_zip
 from ..storage import queries
-from ..storage.models import Batch, BatchItem, utcnow
+from ..storage.models import Batch, BatchItem, Case, Meeting, utcnow
 from . import forms
 from .access import MAX_ID, own_institution, user_of
 from .cases import child_data
@@ -76,44 +76,73 @@ def check_plan(uow: UnitOfWork, actor: Actor, entries: list, today: dt.date) -> 
 
 
 def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
-                 today: dt.date | None = None) -> Batch:
-    """Store a batch and its items (one per document); the runner produces them."""
+                 today: dt.date | None = None, create_cases: bool = False) -> Batch:
+    """Store a batch and its items (one per document); the runner produces them.
+
+    With `create_cases`, every good entry without a case gets one — at the institution it
+    names, when that is one of the actor's — found again by the child's name and birth
+    date, and each of its planned meetings becomes a meeting of the case, so their
+    deadlines (agenda, minutes) show on the start page."""
     with uow:
         user = user_of(actor)
-        reports = _cases_checked(uow, actor, plan_jobs(entries, today or dt.date.today()))
+        reports = plan_jobs(entries, today or dt.date.today())
         batch = Batch(created_by=user.id, runner=runner,
                       report=[{"entry": r.entry, "child": r.child, "problems": r.problems}
                               for r in reports if not r.ok])
         uow.session.add(batch)
         uow.session.flush()
-        case_ids = {number: entry.get("case_id") for number, entry in enumerate(entries, start=1)
-                    if isinstance(entry, dict)}
+        case_ids = {number: _case_id(entry.get("case_id"))
+                    for number, entry in enumerate(entries, start=1) if isinstance(entry, dict)}
+        if create_cases:
+            for report in reports:
+                if report.ok and case_ids.get(report.entry) is None:
+                    case = _case_for_entry(uow, actor, report)
+                    if case is not None:
+                        case_ids[report.entry] = case.id
         position = 0
         for report in reports:
             for job in report.jobs:
                 position += 1
                 uow.session.add(BatchItem(batch_id=batch.id, position=position, entry=job.entry,
                                           path=job.path, form_id=job.form_id, fmt=job.fmt,
-                                          data=job.data, case_id=_case_id(case_ids.get(job.entry))))
+                                          data=job.data, case_id=case_ids.get(job.entry)))
         batch.total = position
         uow.audit(actor, "create", "batch", batch.id,
-                  detail={"documents": position, "invalid_entries": len(batch.report)})
+                  detail={"documents": position, "invalid_entries": len(batch.report),
+                          "cases": sorted({c for c in case_ids.values() if c is not None})})
         uow.commit()
         return batch
 
 
-def _cases_checked(uow: UnitOfWork, actor: Actor, reports: list[EntryReport]) -> list[EntryReport]:
-    """An entry that names a case must name one of the actor's cases; one that names
-    another's, or none that exists, is a bad entry with its reason (nothing is made for it)."""
-    user = user_of(actor)
-    for report in reports:
-        if report.case_id is not None and (
-                not 0 < report.case_id <= MAX_ID
-                or queries.visible_case(uow.session, user, report.case_id) is None):
-            report.problems.append(f"Sag: sag {report.case_id} findes ikke, eller du har ikke "
-                                   "adgang til den.")
-            report.jobs = []
-    return reports
+def _case_for_entry(uow: UnitOfWork, actor: Actor, report: EntryReport) -> Case | None:
+    """The case of a plan's child at one of the actor's institutions (made when missing),
+    with a meeting for each planned date."""
+    child = report.child_data or {}
+    institution = next((inst for inst in user_of(actor).institutions
+                        if child.get("institution") and inst.name.casefold()
+                        == " ".join(child["institution"].split()).casefold()), None)
+    if institution is None and len(user_of(actor).institutions) == 1 and not child.get("institution"):
+        institution = user_of(actor).institutions[0]
+    if institution is None or not child.get("name"):
+        return None
+    birth = dt.date.fromisoformat(child["birth_date"]) if child.get("birth_date") else None
+    case = queries.case_of_child(uow.session, institution.id, child["name"], birth)
+    if case is None:
+        case = Case(institution_id=institution.id, child_name=" ".join(child["name"].split()),
+                    child_birth_date=birth, group_name=child.get("group") or None)
+        uow.session.add(case)
+        uow.session.flush()
+        uow.audit(actor, "create", "case", case.id, case.id, detail={"source": "batch"})
+    forms = {job.form_id for job in report.jobs}
+    for day in report.meetings:
+        form_id = "first_meeting" if ("first_meeting" in forms and not queries.meetings(
+            uow.session, case.id)) else "follow_up_meeting"
+        if queries.meeting_on(uow.session, case.id, "first_meeting", day) is None and \
+                queries.meeting_on(uow.session, case.id, "follow_up_meeting", day) is None:
+            uow.session.add(Meeting(case_id=case.id, form_id=form_id, meeting_date=day,
+                                    sequence=queries.next_meeting_sequence(uow.session, case.id)))
+            uow.session.flush()
+    return case
 
 
 def _case_id(value):

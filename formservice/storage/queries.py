@@ -37,6 +37,18 @@ def cases_of(session, user: User, *, open_only: bool = False,
     return list(session.scalars(statement))
 
 
+def case_of_child(session, institution_id: int, name: str, birth_date) -> Case | None:
+    """An open case of a child at an institution, by name (spacing and case ignored) and,
+    when given, birth date."""
+    key = " ".join(name.split()).casefold()
+    for case in session.scalars(select(Case).where(Case.institution_id == institution_id,
+                                                   Case.status == "open").order_by(Case.id)):
+        if " ".join(case.child_name.split()).casefold() == key and (
+                birth_date is None or case.child_birth_date in (None, birth_date)):
+            return case
+    return None
+
+
 def user_by_name(session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
