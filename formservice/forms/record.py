@@ -6,6 +6,7 @@ same information.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from marshmallow import ValidationError
@@ -96,3 +97,84 @@ def _flatten(messages, prefix=""):
             yield from _flatten(item, prefix)
     else:
         yield prefix, str(messages)
+
+
+def load_lenient(form_id: str, data) -> tuple[dict, dict, list[Finding]]:
+    """Data as far as it fits the form, for a draft that must keep everything a person
+    wrote: (fitting, kept, findings).
+
+    `fitting` is canonical data with every value that does not fit its field left out
+    (rules can run on it); `kept` is the same with those values put back as they were
+    typed, so a draft shows them and the person can correct them; `findings` name each
+    such field by its label ("shape.invalid"). Data that fits gives the canonical data
+    twice and no findings."""
+    if not isinstance(data, dict):
+        empty, _ = load_data(form_id, {})
+        return empty, dict(empty), [error("shape.type", "", "Formularens data skal være et JSON-objekt.")]
+    schema = get_form(form_id).shared_schema
+    work = copy.deepcopy(data)
+    refused: dict[str, tuple[object, str]] = {}
+    for _ in range(10):  # each pass leaves out what the previous one refused
+        try:
+            loaded = schema.load(work)
+            break
+        except ValidationError as exc:
+            bad = list(_flatten(exc.messages))
+            for path, message in bad:
+                value = _pop_path(work, path)
+                refused.setdefault(path, (value, message))
+    else:  # pragma: no cover - a form is three levels deep
+        loaded = schema.load({})
+    fitting = schema.dump(loaded)
+    kept = copy.deepcopy(fitting)
+    findings = []
+    for path, (value, message) in refused.items():
+        label = _label_of(form_id, path)
+        findings.append(error("shape.invalid", path, f"{label}: {message}" if label else message))
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            _put_path(kept, path, value if isinstance(value, str) else str(value))
+    return fitting, kept, findings
+
+
+def _pop_path(data, path: str):
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        if isinstance(node, dict) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    last = keys[-1]
+    if isinstance(node, dict) and last in node:
+        return node.pop(last)
+    if isinstance(node, list) and last.isdigit() and int(last) < len(node):
+        value = node[int(last)]
+        node[int(last)] = {}
+        return value
+    return None
+
+
+def _put_path(data: dict, path: str, value) -> None:
+    keys = path.split(".")
+    if len(keys) == 2 and isinstance(data.get(keys[0]), dict):
+        data[keys[0]][keys[1]] = value
+    elif len(keys) == 3 and keys[1].isdigit() and isinstance(data.get(keys[0]), list):
+        rows, index = data[keys[0]], int(keys[1])
+        while len(rows) <= index:
+            rows.append({})
+        rows[index][keys[2]] = value
+
+
+def _label_of(form_id: str, path: str) -> str | None:
+    from .layout import all_sections
+    keys = path.split(".")
+    for section in all_sections(form_id):
+        if section.name == keys[0] and len(keys) >= 2:
+            name = keys[-1]
+            try:
+                return section.field(name).label
+            except KeyError:
+                return None
+    return None

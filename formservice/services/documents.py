@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..config import Profile
 from ..documents.network_map_picture import draw_network_map
 from ..forms import FORMS, UnknownForm
-from ..forms.record import load_data
+from ..forms.record import load_data, load_lenient
 from ..series import follow_up_prefill
 from ..series.calendar import MeetingEntry, series_calendar
 from ..storage import queries
@@ -97,7 +97,9 @@ def record_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: in
     """A stored record as a Word or PDF document."""
     with uow:
         view = get_record(uow, actor, case_id, record_id, page="download")
-        content, _ = forms.render(profile, view.record.form_id, view.record.data, fmt)
+        # a draft may keep a value that does not fit its field: the document leaves it out
+        fitting, _, _ = load_lenient(view.record.form_id, view.record.data)
+        content, _ = forms.render(profile, view.record.form_id, fitting, fmt)
         uow.audit(actor, "download", "form", view.record.form_id, view.case.id,
                   detail={"format": fmt, "prefilled": "record", "record": view.record.id})
         uow.commit()
@@ -152,7 +154,7 @@ def network_map_picture(uow: UnitOfWork, actor: Actor, case_id: int, size_px: in
         record = queries.newest_network_map(uow.session, case.id)
         if record is None:
             raise NotFound(NOT_FOUND)
-        picture = draw_network_map(record.data, size_px=size_px)
+        picture = draw_network_map(load_lenient("network_map", record.data)[0], size_px=size_px)
         uow.audit(actor, "read", "network_map", record.subject_id, case.id,
                   detail={"record": record.id, "picture": size_px})
         uow.commit()

@@ -15,7 +15,7 @@ from ..documents.pdf_parse import parse_pdf
 from ..documents.word_parse import parse_docx
 from ..documents.word_render import render_docx
 from ..forms import get_form
-from ..forms.record import Finding, has_errors, load_data, make_record
+from ..forms.record import Finding, has_errors, load_data, load_lenient, make_record
 from ..rules import apply_severity, check
 from .errors import Invalid
 
@@ -80,6 +80,7 @@ class Parsed:
     record: dict
     findings: list[Finding]
     fits: bool  # the data has the form's shape (else only a draft can keep it)
+    fitting: dict | None = None  # when it does not: the data without what does not fit
 
     def as_dict(self) -> dict:
         return {**self.record, "findings": [f.as_dict() for f in self.findings]}
@@ -93,10 +94,23 @@ def parse(profile: Profile, document: bytes, *, today: dt.date | None = None) ->
         record, reading = parse_pdf(document)
     else:
         record, reading = parse_docx(document)
-    checked = validate(profile, record["form"], record["data"], today=today)
+    return read_back(profile, record["form"], record["data"], reading, today=today)
+
+
+def read_back(profile: Profile, form_id: str, data, reading=(), *,
+              today: dt.date | None = None) -> Parsed:
+    """What was read from a document, checked in one pass: a value that does not fit its
+    field is a finding beside every rule's finding (never one layer at a time), and the
+    record keeps it as typed, so a draft loses nothing."""
+    checked = validate(profile, form_id, data, today=today)
     if checked.data is not None:
-        record = make_record(record["form"], checked.data)
-    return Parsed(record, reading + checked.findings, checked.data is not None)
+        return Parsed(make_record(form_id, checked.data), list(reading) + checked.findings, True)
+    fitting, kept, shape = load_lenient(form_id, data)
+    refused = {finding.path for finding in shape}
+    rules = [finding for finding in apply_severity(check(form_id, fitting, today=today),
+                                                   profile.severity)
+             if finding.path not in refused]  # a refused value is not also "missing"
+    return Parsed(make_record(form_id, kept), list(reading) + shape + rules, False, fitting)
 
 
 __all__ = ["Checked", "DocumentError", "FORMATS", "Parsed", "parse", "render", "render_blank",

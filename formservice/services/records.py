@@ -79,16 +79,25 @@ def new_version(uow: UnitOfWork, actor: Actor, profile: Profile, subject: str, s
 
 
 def _store(uow, actor, profile, case, form_id, data, *, subject=None, subject_id=None,
-           document=None, extra_findings=(), today=None) -> Stored:
+           document=None, extra_findings=(), today=None,
+           as_read: forms.Parsed | None = None) -> Stored:
+    """Store `data` (or, with `as_read`, a document's data as read: what does not fit its
+    field is kept as typed, and the record is a draft with a finding at the field)."""
     form = get_form_or_404(form_id)
     if subject is not None and form.id not in SUBJECT_FORMS[subject]:
         raise Invalid(f"Formularen »{form.title}« kan ikke gemmes som {SUBJECT_NAMES[subject]}.",
                       [{"path": "form", "message": "Forkert formular."}])
-    checked = forms.validate(profile, form.id, data, today=today)
-    if checked.data is None:
-        raise Invalid("Data passer ikke til formularen: " + "; ".join(
-            f.message for f in checked.findings),
-            [{"path": f.path, "message": f.message} for f in checked.findings])
+    if as_read is not None and not as_read.fits:
+        checked = forms.Checked(form.id, as_read.fitting, list(as_read.findings))
+        kept = as_read.record["data"]
+    else:
+        checked = forms.validate(profile, form.id, data, today=today)
+        if checked.data is None:
+            raise Invalid("Data passer ikke til formularen: " + "; ".join(
+                f.message for f in checked.findings),
+                [{"path": f.path, "message": f.message} for f in checked.findings])
+        kept = checked.data
+        checked.findings = list(extra_findings) + checked.findings
     too_long = _too_long_for_columns(form, checked.data)
     if too_long:
         raise Invalid("Data passer ikke til formularen: " + "; ".join(
@@ -98,12 +107,12 @@ def _store(uow, actor, profile, case, form_id, data, *, subject=None, subject_id
     kind = SUBJECTS[form.id]
     subject_id = subject_id if subject_id is not None else _new_subject(session, case, form.id,
                                                                         checked.data, kind)
-    findings = (list(extra_findings) + checked.findings
+    findings = (checked.findings
                 + case_findings(uow, profile, case, form.id, checked.data, subject_id))
     status = "draft" if has_errors(findings) else "final"
     version = queries.next_version(session, kind, subject_id)
     record = Record(case_id=case.id, subject=kind, subject_id=subject_id, version=version,
-                    form_id=form.id, form_version=form.version, data=checked.data,
+                    form_id=form.id, form_version=form.version, data=kept,
                     findings=[f.as_dict() for f in findings], status=status,
                     document_id=document.id if document else None, created_by=actor.user_id)
     session.add(record)

@@ -14,7 +14,6 @@ from ..storage import queries
 from ..storage.models import Document, Record
 from . import forms
 from .access import case_for, user_of
-from .errors import Invalid
 from .records import Stored, _store, case_findings, lock_case
 from .unit_of_work import Actor, UnitOfWork
 
@@ -62,9 +61,9 @@ def read_upload(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int, f
             _refused(uow, actor, case.id, content, filename, step)
             raise
         found = [f.as_dict() for f in parsed.findings]
-        if parsed.fits:
-            found += [f.as_dict() for f in case_findings(uow, profile, case, parsed.record["form"],
-                                                         parsed.record["data"])]
+        found += [f.as_dict() for f in case_findings(
+            uow, profile, case, parsed.record["form"],
+            parsed.record["data"] if parsed.fits else parsed.fitting)]
         document = queries.uploaded_document(uow.session, case.id, digest)
         duplicate = queries.record_of_document(uow.session, document.id) if document else None
         if step == "read":
@@ -89,11 +88,6 @@ def store_upload(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int, 
         except DocumentError:
             _refused(uow, actor, case.id, content, filename)
             raise
-        if not parsed.fits:
-            raise Invalid("Data passer ikke til formularen: " + "; ".join(
-                f.message for f in parsed.findings if f.code.startswith("shape.")),
-                [{"path": f.path, "message": f.message} for f in parsed.findings
-                 if f.code.startswith("shape.")])
         lock_case(uow, case)
         existing = _existing(uow, case.id, digest)  # stored by another request while we read it
         if existing is not None:
@@ -112,7 +106,7 @@ def store_upload(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int, 
             return _duplicate(uow, actor, case.id, existing, digest)
         reading = [f for f in parsed.findings if f.code.startswith(READING_CODES)]
         stored = _store(uow, actor, profile, case, parsed.record["form"], parsed.record["data"],
-                        document=document, extra_findings=reading, today=today)
+                        document=document, extra_findings=reading, today=today, as_read=parsed)
         uow.audit(actor, "upload", "document", document.id, case.id,
                   detail={"sha256": digest, "record": stored.record.id})
         uow.commit()

@@ -269,3 +269,56 @@ def test_the_upload_page_tells_the_limit_to_the_browser(staff_a, world, app):
     form = page(response).xpath("//form[@data-max-bytes]")[0]
     assert int(form.get("data-max-bytes")) == app.config["MAX_UPLOAD_BYTES"]
     assert "højst 20 MB" in texts(response)
+
+
+def _typed_meeting(**typed) -> bytes:
+    """The sample minutes as Word, with some fields typed over as a person would."""
+    from documents.word_editing import WordDocument
+    data = sample("first_meeting")
+    data["child"]["name"] = "Alma Nørgaard Sørensen"
+    document = WordDocument(records.render("first_meeting", data, "docx")[0])
+    for tag, text in typed.items():
+        document.type_text(tag, text)
+    return document.save()
+
+
+def test_danish_times_and_dates_are_stored_as_final_with_canonical_values(app, staff_a, world):
+    case = world.cases["A"]
+    content = _typed_meeting(**{"meeting.end_time": "14.30", "meeting.start_time": "kl. 13.00",
+                                "meeting.date": "10-03-2026"})
+    preview = staff_a.get(post_file(staff_a, case, content, "referat.docx").headers["Location"])
+    assert preview.status_code == 200
+    token = preview.request.path.rsplit("/", 1)[-1]
+    stored = staff_a.post(f"/sager/{case}/upload/{token}/gem",
+                          data={"csrf_token": csrf_token(staff_a, f"/sager/{case}/upload")})
+    assert stored.status_code == 302
+    with app.app_context():
+        record = formtools.session().scalars(select(Record).order_by(Record.id.desc())).first()
+        assert record.data["meeting"]["end_time"] == "14:30"
+        assert record.data["meeting"]["start_time"] == "13:00"
+        assert record.data["meeting"]["date"] == "2026-03-10"
+        assert not [f for f in record.findings if f["code"].startswith("shape.")]
+
+
+def test_a_value_that_does_not_fit_is_kept_in_a_draft_with_every_finding_at_once(app, staff_a,
+                                                                                world):
+    case = world.cases["A"]
+    content = _typed_meeting(**{"meeting.end_time": "kl. halv tre", "meeting.note_taker": ""})
+    preview = staff_a.get(post_file(staff_a, case, content, "referat.docx").headers["Location"])
+    shown = texts(preview)
+    # the value that does not fit and the rule's finding, together on the first reading
+    assert "Sluttidspunkt: Skriv tidspunktet som 14:30." in shown
+    assert "#felt-meeting-note_taker" in [a.get("href") for a in page(preview).xpath('//*[@id="fund"]//a')]
+    token = preview.request.path.rsplit("/", 1)[-1]
+    stored = staff_a.post(f"/sager/{case}/upload/{token}/gem",
+                          data={"csrf_token": csrf_token(staff_a, f"/sager/{case}/upload")})
+    assert stored.status_code == 302, texts(stored)
+    record_page = staff_a.get(stored.headers["Location"])
+    assert "Kladde" in texts(record_page)
+    assert "kl. halv tre" in page(record_page).get_element_by_id("felt-meeting-end_time").text_content()
+    with app.app_context():
+        record = formtools.session().scalars(select(Record).order_by(Record.id.desc())).first()
+        assert record.status == "draft" and record.data["meeting"]["end_time"] == "kl. halv tre"
+        document_id = record.document_id
+    original = staff_a.get(f"/sager/{case}/dokumenter/{document_id}")
+    assert original.status_code == 200 and original.data == content
