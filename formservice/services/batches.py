@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, update
 
 from ..config import Profile
+from ..rules import apply_severity
+from ..rules.cross import meeting_against_consents
 from ..series.batch import EntryReport, Job, plan_jobs
 from ..series.run import BatchSummary, run_batch
 from ..series.zipstream import stream_zip
@@ -25,6 +27,7 @@ from . import forms
 from .access import MAX_ID, own_institution, user_of
 from .cases import child_data
 from .documents import next_follow_up_data
+from .records import MEETING_FORMS
 from .errors import Conflict, Forbidden, NotFound
 from .unit_of_work import Actor, UnitOfWork
 
@@ -85,7 +88,7 @@ def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
     deadlines (agenda, minutes) show on the start page."""
     with uow:
         user = user_of(actor)
-        reports = plan_jobs(entries, today or dt.date.today())
+        reports = _cases_checked(uow, actor, plan_jobs(entries, today or dt.date.today()))
         batch = Batch(created_by=user.id, runner=runner,
                       report=[{"entry": r.entry, "child": r.child, "problems": r.problems}
                               for r in reports if not r.ok])
@@ -112,6 +115,20 @@ def create_batch(uow: UnitOfWork, actor: Actor, entries: list, *, runner: str,
                           "cases": sorted({c for c in case_ids.values() if c is not None})})
         uow.commit()
         return batch
+
+
+def _cases_checked(uow: UnitOfWork, actor: Actor, reports: list[EntryReport]) -> list[EntryReport]:
+    """An entry that names a case must name one of the actor's cases; one that names
+    another's, or none that exists, is a bad entry with its reason (nothing is made for it)."""
+    user = user_of(actor)
+    for report in reports:
+        if report.case_id is not None and (
+                not 0 < report.case_id <= MAX_ID
+                or queries.visible_case(uow.session, user, report.case_id) is None):
+            report.problems.append(f"Sag: sag {report.case_id} findes ikke, eller du har ikke "
+                                   "adgang til den.")
+            report.jobs = []
+    return reports
 
 
 def _case_for_entry(uow: UnitOfWork, actor: Actor, report: EntryReport) -> Case | None:
@@ -196,13 +213,13 @@ def produce_chunk(session_factory, item_ids: list[int], profile: Profile, *, wor
             .execution_options(synchronize_session=False))
         session.commit()
         items = queries.claimed_items(session, item_ids, worker)
-        results = []
+        results, consents = [], {}
         for item in items:
             if item.attempts > max_attempts:
                 values = _failed(f"Dokumentet kunne ikke laves: det blev forsøgt {max_attempts} "
                                  "gange, og hver gang stoppede programmet, der lavede det.")
             else:
-                values = _produced(item, profile)
+                values = _produced(item, profile, _consents_of(session, item, consents))
             results.append((item.id, values))
             session.expunge(item)
         session.rollback()  # end the read before the (SQLite: immediate) write
@@ -223,10 +240,22 @@ def produce_chunk(session_factory, item_ids: list[int], profile: Profile, *, wor
         return stored
 
 
-def _produced(item: BatchItem, profile: Profile) -> dict:
+def _consents_of(session, item: BatchItem, cache: dict) -> list[dict] | None:
+    """The final consents of the item's case, for a meeting form (read once per chunk)."""
+    if item.case_id is None or item.form_id not in MEETING_FORMS:
+        return None
+    if item.case_id not in cache:
+        cache[item.case_id] = queries.final_consent_data(session, item.case_id)
+    return cache[item.case_id]
+
+
+def _produced(item: BatchItem, profile: Profile, consents: list[dict] | None = None) -> dict:
     job = Job(item.entry, "", item.path, item.form_id, item.fmt, item.data)
     try:
         content, findings = produce(profile, job)
+        if consents is not None:  # the manifest says what the case's consents say of it
+            findings += [f.as_dict() for f in apply_severity(
+                meeting_against_consents(item.data, consents), profile.severity)]
     except Exception as exc:  # a document that cannot be made is reported, not retried forever
         log.exception("batch item %s failed", item.id)
         return _failed(f"Dokumentet kunne ikke laves ({type(exc).__name__}).")

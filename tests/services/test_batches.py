@@ -173,3 +173,21 @@ def test_a_stalled_batch_is_resumed_once_and_a_moving_one_is_left_alone(built, p
     assert batches.resume_stalled(built.sessions, runner, lease=lease, now=later) == []
     state = batches.progress(built.uow(), staff, batch.id)
     assert state.resumed_count == 1 and state.as_dict()["resumed"] == 1
+
+
+def test_the_manifest_says_what_the_cases_consents_say_of_a_planned_meeting(built, profile,
+                                                                          people):
+    staff = actor_of(built, "staff_a")
+    held = TODAY - dt.timedelta(days=10)
+    data = minutes("Alma Nørgaard Sørensen", held, TODAY + dt.timedelta(days=21))
+    data["participants"] = sample("first_meeting")["participants"]  # PPR and the health visitor
+    records.store_record(built.uow(), staff, profile, people["case_a"], "first_meeting", data,
+                         today=TODAY)
+    entries = batches.institution_entries(built.uow(), staff, staff.user.institutions[0].id,
+                                          ["follow_up_meeting"], "docx", None)
+    batch = batches.create_batch(built.uow(), staff, entries, runner="inprocess", today=TODAY)
+    produce_all(built, batch.id)
+    with built.sessions() as session:
+        (item,) = session.scalars(select(BatchItem).where(BatchItem.batch_id == batch.id)).all()
+        codes = {f["code"] for f in item.findings}
+    assert "meeting.participant_not_covered" in codes
