@@ -127,3 +127,18 @@ def _filled_fields(client, url, data) -> list[tuple[str, str]]:
     for index, person in enumerate(data["participants"][:4]):
         values.update({f"participants.{index}.{k}": str(v) for k, v in person.items() if v})
     return with_values(fields, values)
+
+
+def test_without_a_stored_consent_the_warnings_show_through_the_api_and_on_the_page(
+        app, staff_a, world):
+    case = world.cases["A"]
+    data = sample("first_meeting")  # PPR and the health visitor take part; "consent on file"
+    data["child"]["name"] = "Alma Nørgaard Sørensen"
+    stored = api(app, world, "POST", f"/cases/{case}/meetings",
+                 json={"form": "first_meeting", "data": data}).json["record"]
+    found = {f["code"]: f for f in stored["findings"]}
+    assert found["meeting.participant_not_covered"]["severity"] == "warning"
+    assert found["meeting.consent_on_file_mismatch"]["severity"] == "warning"
+    shown = texts(staff_a.get(f"/sager/{case}/poster/{stored['id']}"))
+    for code in ("meeting.participant_not_covered", "meeting.consent_on_file_mismatch"):
+        assert found[code]["message"] in shown
