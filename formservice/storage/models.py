@@ -48,6 +48,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # the personal calendar feed's secret (only its SHA-256; renewing it ends the old URL)
+    calendar_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     institutions: Mapped[list[Institution]] = relationship(secondary="memberships", lazy="selectin")
 
 
@@ -127,6 +129,9 @@ class Meeting(Base):
     form_id: Mapped[str] = mapped_column(String(40))
     meeting_date: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # "Markér som sendt": the date, recorded without a new version of the form
+    agenda_sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    minutes_sent_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Record(Base):
