@@ -143,3 +143,106 @@ def test_flatten_needs_pdf(tmp_path, capsys):
 def test_blank_pdf(tmp_path, capsys):
     code, _, _ = run(capsys, "render", "first_meeting", "--blank", "-o", str(tmp_path / "b.pdf"))
     assert code == 0 and (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --- accounts, the audit trail, retention, the database (against a SQLite file) -------------------
+
+STRONG = "blå-cykel-under-æbletræet"
+
+
+@pytest.fixture
+def accounts_env(tmp_path, monkeypatch):
+    """The CLI's settings: its own instance folder and SQLite database."""
+    import os
+    for key in [k for k in os.environ if k.startswith("FORMSERVICE_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.delenv("DATABASE_OWNER_URL", raising=False)
+    monkeypatch.setenv("FORMSERVICE_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'instance' / 'cli.sqlite3'}")
+    return {**os.environ}
+
+
+def run_with_input(capsys, monkeypatch, text, *argv):
+    import io
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    return run(capsys, *argv)
+
+
+def test_users_create_without_a_terminal_gives_a_danish_reason(accounts_env):
+    result = subprocess.run([sys.executable, "-m", "formservice.cli", "users", "create", "anna",
+                             "--role", "admin"], env=accounts_env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "ingen terminal" in result.stderr and "--password-stdin" in result.stderr
+    assert "Traceback" not in result.stderr
+    closed = subprocess.run([sys.executable, "-m", "formservice.cli", "users", "set-password",
+                             "anna"], env=accounts_env, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True)
+    assert closed.returncode == 2 and "ingen terminal" in closed.stderr
+
+
+def test_users_and_tokens_from_the_command_line(accounts_env, capsys, monkeypatch):
+    for text_in, reason in (("", "tom"), ("kort\n", "mindst 12 tegn"),
+                            ("password1234\n", "for let at gætte")):
+        code, _, err = run_with_input(capsys, monkeypatch, text_in, "users", "create", "anna",
+                                      "--role", "admin", "--password-stdin")
+        assert code == 2 and reason in err and "Traceback" not in err, err
+    code, out, err = run_with_input(capsys, monkeypatch, STRONG + "\n", "users", "create", "anna",
+                                    "--role", "staff", "--institution", "Kløveren",
+                                    "--password-stdin")
+    assert code == 0, err
+    code, out, _ = run(capsys, "users", "list")
+    assert code == 0
+    assert out.splitlines() == ["brugernavn\tnavn\trolle\taktiv\tinstitutioner",
+                                "anna\tanna\tstaff\tja\tKløveren"]
+
+    code, token, err = run(capsys, "users", "token", "anna", "--name", "mobil")
+    assert code == 0 and token.strip().startswith("fs_") and "udløber" in err
+    code, out, _ = run(capsys, "tokens", "list", "anna")
+    header, row = out.splitlines()
+    assert header == "id\tnavn\toprettet\tudløber\tsidst brugt\tstatus"
+    token_id, name, created, expires, used, state = row.split("\t")
+    assert name == "mobil" and used == "-" and state == "aktiv"
+    import datetime as dt
+    lifetime = dt.datetime.fromisoformat(expires) - dt.datetime.fromisoformat(created)
+    assert lifetime == dt.timedelta(days=90)
+
+    assert run(capsys, "tokens", "revoke", token_id)[0] == 0
+    code, _, err = run(capsys, "tokens", "revoke", token_id)
+    assert code == 2 and "allerede tilbagekaldt" in err
+    assert run(capsys, "tokens", "list", "anna")[1].splitlines()[1].endswith("\ttilbagekaldt")
+    for argv, reason in ((["tokens", "revoke", "999"], "findes ikke"),
+                         (["tokens", "list", "bo"], "findes ikke"),
+                         (["users", "deactivate", "bo"], "findes ikke"),
+                         (["users", "activate", "bo"], "findes ikke")):
+        code, _, err = run(capsys, *argv)
+        assert code == 2 and reason in err and "Traceback" not in err, argv
+    assert run(capsys, "tokens", "revoke", "x")[0] == 2
+
+    code, out, _ = run(capsys, "users", "deactivate", "anna")
+    assert code == 0 and "deaktiveret" in out
+    assert run(capsys, "users", "list")[1].splitlines()[1] == "anna\tanna\tstaff\tnej\tKløveren"
+    assert run(capsys, "users", "activate", "anna")[0] == 0
+
+    code, _, err = run_with_input(capsys, monkeypatch, "anna12345678\n", "users", "set-password",
+                                  "anna", "--password-stdin")
+    assert code == 2 and "for let at gætte" in err
+    code, out, err = run_with_input(capsys, monkeypatch, "en helt anden sætning om kaffe\n",
+                                    "users", "set-password", "anna", "--password-stdin")
+    assert code == 0 and "Ny adgangskode" in out, err
+
+
+def test_db_migrate_audit_and_retention_from_the_command_line(accounts_env, capsys):
+    code, out, _ = run(capsys, "db", "migrate")
+    assert code == 0 and "migreret til version" in out and "ejer" not in out
+    code, out, _ = run(capsys, "audit", "export", "--case", "1", "--format", "csv")
+    assert code == 0 and out.splitlines() == [
+        "case_id,username,role,at,action,what,address,outcome"]
+    code, out, _ = run(capsys, "retention", "run")
+    assert code == 0 and out.startswith("Ville slette (prøvekørsel; --apply sletter): 0 sager")
+
+
+def test_an_unreachable_database_is_a_danish_reason(accounts_env, capsys, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:x@127.0.0.1:9/none")
+    code, out, err = run(capsys, "users", "list")
+    assert code == 2 and "databasen kan ikke nås" in err and "Traceback" not in err
