@@ -178,7 +178,7 @@ def case_page(uow: UnitOfWork, actor: Actor, case_id: int, today: dt.date) -> Ca
         case = case_for(uow, actor, case_id)
         session = uow.session
         meetings = [MeetingRow(meeting, record, meeting_status(
-                        meeting.meeting_date, record.data if record else {}, today))
+                        meeting, record.data if record else {}, today))
                     for meeting, record in queries.meetings_with_newest_record(session, case.id)]
         by_id = {row.meeting.id: row.meeting for row in meetings}
         actions = [(action, by_id.get(action.meeting_id))

@@ -28,6 +28,7 @@ from ..services import cases as case_service, due
 from ..services.errors import ServiceError, Unauthorized
 from . import pending
 from ..forms.danish import parse_date
+from ..forms.fields import UNSTORABLE
 from .common import init_filters, login_required, safe_next, size_text
 
 log = logging.getLogger("formservice.web")
@@ -66,6 +67,37 @@ def init_app(app):
 def _protect_forms():
     if request.method == "POST":
         csrf.protect()
+        if request.mimetype != "multipart/form-data":
+            # a page's form is a form's data, not a file: the API's JSON limit
+            request.max_content_length = form_limit()
+        for file in request.files.values():
+            file.filename = clean_filename(file.filename)
+
+
+def form_limit() -> int:
+    """The most a page's form (not a file) may weigh: as a JSON body to the API."""
+    config = current_app.config
+    return min(int(config["MAX_FORM_BYTES"]), int(config["MAX_UPLOAD_BYTES"]))
+
+
+def clean_filename(name: str | None) -> str | None:
+    """A file's name as it can be stored and shown: without control characters, at most
+    255 characters (the extension kept)."""
+    if not name:
+        return name
+    name = UNSTORABLE.sub("", name).strip()
+    if len(name) > 255:
+        stem, dot, suffix = name.rpartition(".")
+        name = (stem[:250 - len(suffix)] + dot + suffix) if dot and len(suffix) <= 10 else name[:255]
+    return name or "upload"
+
+
+def unstorable_message(label: str, value: str | None) -> str | None:
+    """A Danish message naming the field if `value` holds a character that cannot be stored."""
+    found = UNSTORABLE.search(value or "")
+    if found is None:
+        return None
+    return f"{label}: indeholder et tegn, der ikke kan gemmes (U+{ord(found.group()):04X})."
 
 
 # --- error pages --------------------------------------------------------------------------
@@ -108,6 +140,12 @@ def _http_error(exc: HTTPException):
                 return handler()
             except HTTPException as inner:  # e.g. the case is not this user's: 404
                 return error_page(inner.code or 500, _message(inner))
+        if request.mimetype != "multipart/form-data":
+            return error_page(413, f"Formularen er for stor (højst "
+                                   f"{size_text(form_limit())}, højst "
+                                   f"{current_app.config['MAX_FORM_PARTS']} felter). En formular "
+                                   "med så meget kan ikke gemmes; del den op, eller fjern tomme "
+                                   "rækker.", "Formularen er for stor")
         return error_page(413, f"Filen eller formularen er for stor (højst "
                                f"{size_text(current_app.config['MAX_UPLOAD_BYTES'])}). "
                                "Gå tilbage, og vælg en mindre fil.")
@@ -156,8 +194,10 @@ def _not_routed(exc: HTTPException):
 
 def _start_page(errors=None, values=None, status=200):
     today = dt.date.today()
-    found = due.start_page(uow(), actor(), today)
+    scope = due.INSTITUTION if request.args.get("vis") == "institution" else due.MINE
+    found = due.start_page(uow(), actor(), today, scope=scope)
     return render_template("start.html", cases=found.cases, due=found.due, today=today,
+                           scope=found.scope,
                            week_end=today + dt.timedelta(days=7),
                            institutions=list(g.user.institutions), errors=errors or {},
                            values=values or {}), status
@@ -179,6 +219,10 @@ def create_case():
         institution_id = int(form.get("institution_id") or 0)
     except ValueError:
         institution_id = 0
+    for name, label in (("child_name", "Barnets navn"), ("group_name", "Stue/klasse")):
+        message = unstorable_message(label, form.get(name))
+        if message:
+            errors[name] = message
     birth_date = None
     if form.get("birth_date"):
         try:
@@ -207,8 +251,12 @@ def login():
     error = None
     target = safe_next(request.values.get("next"))
     if request.method == "POST":
+        username = request.form.get("username", "")[:100]
+        message = unstorable_message("Brugernavn", username)
+        if message:
+            return render_template("login.html", error=message, next=target), 422
         try:
-            log_in(request.form.get("username", "")[:100], request.form.get("password", "")[:1000])
+            log_in(username, request.form.get("password", "")[:1000])
         except ServiceError as exc:
             return render_template("login.html", error=exc.message, next=target), exc.status
         return redirect(target or url_for("web.start"))
