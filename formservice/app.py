@@ -14,8 +14,10 @@ from .api import json_error
 from .api.accounts_api import check_csrf
 from .web import init_app as init_web
 from .config import load_config
+from .errors import IdConverter
 
 log = logging.getLogger("formservice")
+MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(Path(__file__).resolve().parent / "web" / "static"),
                 template_folder=str(Path(__file__).resolve().parent / "web" / "templates"))
     app.config.update(settings)
+    app.url_map.converters["id"] = IdConverter  # before any route is added
+    # JSON bodies and the pages' forms carry a form's data, not a file: 2 MB is ~100 times a
+    # long set of minutes, and refused before a byte is read (files: MAX_UPLOAD_BYTES).
+    app.config.setdefault("MAX_FORM_BYTES", MAX_FORM_BYTES)
     request_context.init_app(app, bootstrap.build(settings))
 
     app.before_request(check_csrf)

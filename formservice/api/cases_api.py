@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from ..request_context import actor, profile, uow
 from ..services import cases, documents, records, uploads
-from . import schemas
+from . import clean_filename, schemas
 from .forms_api import document_response, uploaded_file
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1",
@@ -34,7 +34,7 @@ class Cases(MethodView):
                                  body.get("caseworker_id"))
 
 
-@blp.route("/cases/<int:case_id>")
+@blp.route("/cases/<id:case_id>")
 class CaseResource(MethodView):
     @blp.response(200, schemas.CaseOut)
     def get(self, case_id):
@@ -61,7 +61,7 @@ def _subject_out(view: records.SubjectView) -> dict:
     return out
 
 
-@blp.route("/cases/<int:case_id>/<any(meetings, consents, 'network-maps'):kind>")
+@blp.route("/cases/<id:case_id>/<any(meetings, consents, 'network-maps'):kind>")
 class Subjects(MethodView):
     @blp.response(200, schemas.SubjectOut(many=True))
     def get(self, case_id, kind):
@@ -78,7 +78,7 @@ class Subjects(MethodView):
         return {"record": stored.record, "duplicate": False}
 
 
-@blp.route("/<any(meetings, consents, 'network-maps'):kind>/<int:subject_id>")
+@blp.route("/<any(meetings, consents, 'network-maps'):kind>/<id:subject_id>")
 class Subject(MethodView):
     @blp.response(200, schemas.SubjectOut)
     def get(self, kind, subject_id):
@@ -94,7 +94,7 @@ class Subject(MethodView):
         return {"record": stored.record, "duplicate": False}
 
 
-@blp.route("/cases/<int:case_id>/documents")
+@blp.route("/cases/<id:case_id>/documents")
 class Documents(MethodView):
     @blp.response(200, schemas.DocumentOut(many=True))
     def get(self, case_id):
@@ -108,13 +108,13 @@ class Documents(MethodView):
     def post(self, case_id):
         """Upload a filled form (Word or PDF): it is read, checked and stored on the case"""
         content = uploaded_file()
-        filename = request.files["file"].filename or "upload"
+        filename = clean_filename(request.files["file"].filename)
         stored = uploads.store_upload(uow(), actor(), profile(), case_id, filename, content)
         return ({"record": stored.record, "duplicate": stored.duplicate},
                 200 if stored.duplicate else 201)
 
 
-@blp.route("/documents/<int:document_id>")
+@blp.route("/documents/<id:document_id>")
 class DocumentResource(MethodView):
     @blp.response(200, schemas.DocumentOut)
     def get(self, document_id):
@@ -122,7 +122,7 @@ class DocumentResource(MethodView):
         return documents.get_document(uow(), actor(), document_id)
 
 
-@blp.route("/documents/<int:document_id>/download")
+@blp.route("/documents/<id:document_id>/download")
 class DocumentDownload(MethodView):
     @blp.response(200, content_type="application/octet-stream")
     def get(self, document_id):
@@ -132,7 +132,7 @@ class DocumentDownload(MethodView):
                          as_attachment=True, download_name=found.filename)
 
 
-@blp.route("/cases/<int:case_id>/actions")
+@blp.route("/cases/<id:case_id>/actions")
 class Actions(MethodView):
     @blp.response(200, schemas.ActionOut(many=True))
     def get(self, case_id):
@@ -140,7 +140,7 @@ class Actions(MethodView):
         return records.list_actions(uow(), actor(), case_id)
 
 
-@blp.route("/cases/<int:case_id>/forms/<form_id>")
+@blp.route("/cases/<id:case_id>/forms/<form_id>")
 class CaseForm(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, content_type="application/octet-stream")

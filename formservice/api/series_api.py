@@ -13,8 +13,9 @@ from ..errors import fail
 from ..request_context import actor, profile, services, uow
 from ..series.batch import PlanError, read_plan
 from ..services import batches, documents, due
+from . import clean_filename
 from .forms_api import document_response, json_body, uploaded_file
-from .schemas import FormatQuery
+from .schemas import FormatQuery, Id, UtcDateTime
 
 blp = Blueprint("series", __name__, url_prefix="/api/v1",
                 description="Mødeserier, frister, kalender og samlede bestillinger (batches)")
@@ -32,14 +33,14 @@ class DueItem(Schema):
 
 
 class DueQuery(Schema):
-    institution_id = fields.Integer()
+    institution_id = Id()
     today = fields.Date()
     horizon_days = fields.Integer(load_default=14, validate=validate.Range(min=0, max=365))
 
 
 class BatchIn(Schema):
     entries = fields.List(fields.Dict(), metadata={"description": "a plan's entries (see README)"})
-    institution_id = fields.Integer(metadata={"description": "every open case of the institution"})
+    institution_id = Id(metadata={"description": "every open case of the institution"})
     forms = fields.List(fields.Raw())
     format = fields.String(load_default="docx", validate=validate.OneOf(["docx", "pdf"]))
     meeting_date = fields.Date()
@@ -56,10 +57,10 @@ class BatchOut(Schema):
     invalid_entries = fields.List(fields.Dict())
     resumed = fields.Integer(metadata={"description": "how many times the batch was resumed "
                                                       "after its producer died"})
-    resumed_at = fields.DateTime(allow_none=True)
+    resumed_at = UtcDateTime(allow_none=True)
 
 
-@blp.route("/cases/<int:case_id>/next-follow-up")
+@blp.route("/cases/<id:case_id>/next-follow-up")
 class NextFollowUp(MethodView):
     @blp.arguments(FormatQuery, location="query")
     @blp.response(200, content_type="application/octet-stream")
@@ -69,7 +70,7 @@ class NextFollowUp(MethodView):
         return document_response(made.content, made.fmt, made.name)
 
 
-@blp.route("/cases/<int:case_id>/calendar.ics")
+@blp.route("/cases/<id:case_id>/calendar.ics")
 class Calendar(MethodView):
     @blp.response(200, content_type="text/calendar")
     def get(self, case_id):
@@ -106,7 +107,7 @@ class Batches(MethodView):
         try:
             if request.files.get("file") is not None:
                 content = uploaded_file()
-                entries = read_plan(content, request.files["file"].filename or "plan.csv")
+                entries = read_plan(content, clean_filename(request.files["file"].filename or "plan.csv"))
             else:
                 body = BatchIn().load(json_body())
                 if "institution_id" in body:
@@ -131,7 +132,7 @@ class Batches(MethodView):
                 {"Location": f"/api/v1/batches/{batch.id}"})
 
 
-@blp.route("/batches/<int:batch_id>")
+@blp.route("/batches/<id:batch_id>")
 class BatchResource(MethodView):
     @blp.response(200, BatchOut)
     def get(self, batch_id):
@@ -139,7 +140,7 @@ class BatchResource(MethodView):
         return batches.progress(uow(), actor(), batch_id).as_dict()
 
 
-@blp.route("/batches/<int:batch_id>/download")
+@blp.route("/batches/<id:batch_id>/download")
 class BatchDownload(MethodView):
     @blp.response(200, content_type="application/zip")
     def get(self, batch_id):

@@ -14,9 +14,11 @@ from marshmallow import ValidationError, fields, validate
 
 from . import danish
 
-# XML 1.0 cannot hold these characters, so no document could carry them.
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# XML 1.0 cannot hold these characters, so no document could carry them (and no database
+# stores NUL or a lone surrogate).
+UNSTORABLE = _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 MAX_TEXT_LENGTH = 20_000  # characters in one field: a long minute, not a file
+MAX_ROWS = 200  # rows in one repeating group: a large network, not a register
 
 TEXT = "text"
 DATE = "date"
@@ -113,7 +115,17 @@ class FormNested(fields.Nested):
 
 
 class FormList(fields.List):
-    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være en liste."}
+    """A repeating group: at most MAX_ROWS rows, counted before any row is read, so a
+    form with 100,000 participants is refused at once, not validated row by row."""
+
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være en liste.",
+                              "too_many": "For mange rækker ({count}; højst {limit})."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (list, tuple)) and len(value) > MAX_ROWS:
+            raise self.make_error("too_many", count=f"{len(value):,}".replace(",", "."),
+                                  limit=MAX_ROWS)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _meta(label, kind, required, help_text=None, **extra):

@@ -128,19 +128,19 @@ def start():
     return redirect(url_for("web.batch.show", batch_id=batch.id))
 
 
-@bp.get("/<int:batch_id>")
+@bp.get("/<id:batch_id>")
 def show(batch_id):
     state = batches.progress(uow(), actor(), batch_id)
     return render_template("batch_progress.html", batch=state, state=state.as_dict())
 
 
-@bp.get("/<int:batch_id>/status")
+@bp.get("/<id:batch_id>/status")
 def status(batch_id):
     state = batches.progress(uow(), actor(), batch_id).as_dict()
     return jsonify({key: state[key] for key in ("id", "total", "done", "failed", "percent", "ready")})
 
 
-@bp.get("/<int:batch_id>/zip")
+@bp.get("/<id:batch_id>/zip")
 def download(batch_id):
     try:
         chunks = batches.download(uow(), actor(), services().sessions, batch_id)

@@ -13,7 +13,7 @@ from ..services import cases, documents, records
 from .common import document_response, fmt_arg, login_required
 from .formview import build
 
-bp = Blueprint("case", __name__, url_prefix="/sager/<int:case_id>")
+bp = Blueprint("case", __name__, url_prefix="/sager/<id:case_id>")
 
 
 @bp.before_request
@@ -39,7 +39,7 @@ def network_map_picture(case_id):
                     mimetype="image/png")
 
 
-@bp.get("/poster/<int:record_id>")
+@bp.get("/poster/<id:record_id>")
 def record(case_id, record_id):
     view = records.get_record(uow(), actor(), case_id, record_id)
     shown = build(view.record.form_id, view.record.data, view.record.findings or [])
@@ -47,7 +47,7 @@ def record(case_id, record_id):
                            versions=view.versions, document=view.document)
 
 
-@bp.get("/poster/<int:record_id>/hent")
+@bp.get("/poster/<id:record_id>/hent")
 def record_download(case_id, record_id):
     fmt = fmt_arg()
     if fmt is None:
@@ -56,7 +56,7 @@ def record_download(case_id, record_id):
     return document_response(made.content, made.fmt, made.name)
 
 
-@bp.get("/dokumenter/<int:document_id>")
+@bp.get("/dokumenter/<id:document_id>")
 def document(case_id, document_id):
     found = documents.download_document(uow(), actor(), document_id, case_id=case_id)
     return send_file(BytesIO(found.content), mimetype=found.content_type, as_attachment=True,

@@ -57,7 +57,7 @@ def fill(form_id):
     return _fill(form.id, initial={})
 
 
-@bp.route("/sager/<int:case_id>/udfyld/<form_id>", methods=["GET", "POST"])
+@bp.route("/sager/<id:case_id>/udfyld/<form_id>", methods=["GET", "POST"])
 def fill_for_case(case_id, form_id):
     form = _form_or_404(form_id)
     source = request.args.get("kilde")
@@ -69,7 +69,7 @@ def fill_for_case(case_id, form_id):
     return _fill(form.id, case=case, initial=initial)
 
 
-@bp.route("/sager/<int:case_id>/poster/<int:record_id>/ret", methods=["GET", "POST"])
+@bp.route("/sager/<id:case_id>/poster/<id:record_id>/ret", methods=["GET", "POST"])
 def edit_record(case_id, record_id):
     view = records.get_record(uow(), actor(), case_id, record_id, page="edit")
     return _fill(view.record.form_id, case=view.case, record=view.record,

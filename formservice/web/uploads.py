@@ -16,7 +16,7 @@ from .common import login_required, size_text, upload_limit
 from .formview import build
 
 log = logging.getLogger("formservice.web")
-bp = Blueprint("upload", __name__, url_prefix="/sager/<int:case_id>/upload")
+bp = Blueprint("upload", __name__, url_prefix="/sager/<id:case_id>/upload")
 KIND = "upload"
 SUFFIXES = (".docx", ".pdf")
 HINT = ("Upload en formular, som er hentet her fra siden og udfyldt i Word eller i en "
