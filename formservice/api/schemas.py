@@ -208,6 +208,8 @@ class TokenIn(Schema):
 class TokenOut(Schema):
     token = fields.String(metadata={"description": "shown once; only its SHA-256 is kept"})
     name = fields.String()
+    id = fields.Integer(metadata={"description": "the number to revoke it by"})
+    expires_at = fields.DateTime(metadata={"description": "after FORMSERVICE_TOKEN_DAYS (90)"})
 
 
 class AuditOut(Schema):
@@ -229,3 +231,59 @@ class AuditQuery(Schema):
     user_id = fields.Integer()
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
     before_id = fields.Integer()
+
+
+# --- accounts, tokens and the GDPR trail (administrators) ---------------------------------------
+
+class _Moment(fields.DateTime):
+    """ISO 8601 with its offset; a stored time without one (SQLite) is UTC."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and getattr(value, "tzinfo", 1) is None:
+            from datetime import timezone
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def _token_state(token) -> str:
+    from ..services.accounts import token_state
+    return token_state(token)
+
+
+class UserAdminOut(UserOut):
+    active = fields.Boolean(metadata={"description": "false: deactivated, no login, no token"})
+    created_at = _Moment()
+
+
+class UserPatch(Schema):
+    active = fields.Boolean(metadata={
+        "description": "false deactivates at once: the user's sessions end, tokens are refused"})
+    password = fields.String(load_only=True, validate=validate.Length(min=1, max=1000), metadata={
+        "description": "a new password: 12+ characters that are not easy to guess; "
+                       "the user's sessions end"})
+
+
+class TokenInfoOut(Schema):
+    id = fields.Integer(metadata={"description": "the number to revoke it by"})
+    user_id = fields.Integer()
+    name = fields.String()
+    created_at = _Moment()
+    expires_at = _Moment(allow_none=True)
+    last_used_at = _Moment(allow_none=True, metadata={"description": "to the minute"})
+    revoked_at = _Moment(allow_none=True)
+    state = fields.Function(lambda token: _token_state(token),
+                            metadata={"enum": ["active", "expired", "revoked"]})
+
+
+class TrailEntryOut(Schema):
+    """One access to a child's data (GDPR art. 15)."""
+    case_id = fields.Integer()
+    username = fields.String(allow_none=True)
+    role = fields.String(allow_none=True, metadata={"description": "the user's role now"})
+    at = fields.String(metadata={"format": "date-time", "description": "ISO 8601, UTC"})
+    action = fields.String(metadata={"description": "read, download, upload, change, create, "
+                                                    "denied, export, delete …"})
+    what = fields.String(metadata={"description": "what was shown or done, e.g. 'case 7', "
+                                                  "'cases (liste med 3 sager), side start'"})
+    address = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"enum": ["ok", "denied", "refused"]})
