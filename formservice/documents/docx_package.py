@@ -1,29 +1,57 @@
 """Opening an uploaded .docx without trusting it.
 
-Checks, in this order: it is a zip (not an old .doc, not an encrypted Office file), the
-archive is not a bomb (entry count, declared and real sizes, compression ratio), it
-carries no macros, and its XML declares no DTD or entities. Parts are read with a hard
-cap whatever the zip headers claim.
+Checks, in this order: it is a zip (not an old .doc, not an encrypted Office file, not a
+PDF in disguise), the archive is not a bomb (entry count, declared and real sizes,
+compression ratio), every part name is a plain relative name given once (no `../`, no
+absolute or Windows path, no control characters, no duplicates), it has its
+[Content_Types].xml, it carries no macros, and its XML declares no DTD or entities, is
+not nested deeper than a form ever is and holds no more elements or content controls
+than a form ever has. Parts are read with a hard cap whatever the zip headers claim.
 """
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
+from itertools import islice
 
 from lxml import etree
 
 from .errors import DocumentError
 
 MAX_ENTRIES = 1000
-MAX_PART_BYTES = 25 * 1024 * 1024
+MAX_PART_BYTES = 25 * 1024 * 1024    # any part, read or not (a pasted photo is big)
+MAX_XML_BYTES = 10 * 1024 * 1024     # a part read as XML (1,000 rows are about 5 MB)
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
 MAX_RATIO = 150  # uncompressed / compressed, for parts over 1 MB
+MAX_MARKUP = 400_000       # '<' in one XML part: start and end tags (1,000 rows: ~300,000)
+MAX_CONTROLS = 5_000       # content controls (w:sdt) in one XML part
+MAX_NAME = 255             # characters in a part's name
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MACRO_TYPES = re.compile(rb"macroEnabled|vbaProject|vnd\.ms-office\.vba", re.I)
+CONTENT_TYPES = "[Content_Types].xml"
+# a content control's start tag, whatever its namespace prefix
+_SDT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sdt[\s/>]")
+
+TOO_BIG = "Dokumentet pakker sig ud til en mistænkeligt stor størrelse og bliver ikke læst."
+POLYGLOT = ("Filen er både et Word-dokument og en PDF på én gang (en såkaldt polyglot-fil). "
+            "Sådan en fil er tvetydig og bliver ikke læst. Upload den udfyldte formular, "
+            "som den blev gemt i Word eller i PDF-læseren.")
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=False, remove_comments=True)
+
+
+def _bad_name(name: str) -> bool:
+    """A part name no Word document has: absolute, a Windows path, `..`, control chars."""
+    if not name or len(name) > MAX_NAME or name.startswith("/") or "\\" in name:
+        return True
+    if re.match(r"^[A-Za-z]:", name):
+        return True
+    if any(part in ("..", ".") for part in name.split("/")):
+        return True
+    return any(unicodedata.category(ch)[0] == "C" for ch in name)
 
 
 class DocxPackage:
@@ -34,6 +62,8 @@ class DocxPackage:
                 "(.doc). Fjern adgangskoden eller gem dokumentet som .docx, og prøv igen.")
         if data[:4] != b"PK\x03\x04":
             raise DocumentError("Filen er ikke et Word-dokument (.docx).")
+        if b"%PDF-" in data[:1024]:  # PDF readers look for their header in the first 1 kB
+            raise DocumentError(POLYGLOT)
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
@@ -42,19 +72,28 @@ class DocxPackage:
         if len(infos) > MAX_ENTRIES:
             raise DocumentError("Dokumentet indeholder for mange dele til at være en formular.")
         total = 0
+        names: set[str] = set()
         for info in infos:
             total += info.file_size
             if (info.file_size > MAX_PART_BYTES or total > MAX_TOTAL_BYTES or (
                     info.file_size > 1024 * 1024
                     and info.file_size > MAX_RATIO * max(info.compress_size, 1))):
-                raise DocumentError("Dokumentet pakker sig ud til en mistænkeligt stor "
-                                    "størrelse og bliver ikke læst.")
+                raise DocumentError(TOO_BIG)
             if info.flag_bits & 0x1:
                 raise DocumentError("Dokumentet er krypteret og kan ikke læses.")
+            if _bad_name(info.filename):
+                raise DocumentError(
+                    "Dokumentet indeholder en del med et navn, som et Word-dokument aldrig "
+                    f"har ({info.filename[:80]!r}), fx en sti med '../'. Det bliver ikke læst.")
+            if info.filename.lower() in names:
+                raise DocumentError(
+                    f"Dokumentet indeholder delen {info.filename[:80]!r} to gange. Det er "
+                    "tvetydigt, hvilken der gælder, så dokumentet bliver ikke læst.")
+            names.add(info.filename.lower())
         self.names = {info.filename for info in infos}
         if any(name.lower().endswith("vbaproject.bin") for name in self.names) or (
-                "[Content_Types].xml" in self.names
-                and MACRO_TYPES.search(self.read("[Content_Types].xml"))):
+                CONTENT_TYPES in self.names
+                and MACRO_TYPES.search(self.read(CONTENT_TYPES))):
             raise DocumentError(
                 "Dokumentet indeholder makroer (.docm). Gem det som et almindeligt "
                 "Word-dokument (.docx) uden makroer, og prøv igen.")
@@ -63,17 +102,21 @@ class DocxPackage:
             refuse_other_file(data)  # an .odt, a spreadsheet, ...: say what to do
             raise DocumentError("Filen er ikke et Word-dokument: dokumentets tekst "
                                 "(word/document.xml) mangler.")
+        if CONTENT_TYPES not in self.names:
+            raise DocumentError(
+                "Dokumentet er beskadiget: det mangler sin oversigt over indholdet "
+                "([Content_Types].xml), som ethvert Word-dokument har. Word selv ville ikke "
+                "åbne det, så det bliver ikke læst.")
 
-    def read(self, name: str) -> bytes:
+    def read(self, name: str, limit: int = MAX_PART_BYTES) -> bytes:
         try:
             with self._zip.open(name) as part:
-                data = part.read(MAX_PART_BYTES + 1)
+                data = part.read(limit + 1)
         # BadZipFile, zlib.error, EOFError, NotImplementedError (unknown compression), ...
         except Exception as exc:  # noqa: BLE001
             raise DocumentError(f"Dokumentet er beskadiget ({name} kan ikke læses).") from exc
-        if len(data) > MAX_PART_BYTES:
-            raise DocumentError("Dokumentet pakker sig ud til en mistænkeligt stor "
-                                "størrelse og bliver ikke læst.")
+        if len(data) > limit:
+            raise DocumentError(TOO_BIG)
         return data
 
     def xml(self, name: str):
@@ -81,11 +124,24 @@ class DocxPackage:
 
     def xml_and_bytes(self, name: str):
         """The part parsed, and its bytes (for quick looks before walking the tree)."""
-        data = self.read(name)
+        data = self.read(name, MAX_XML_BYTES)
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
             raise DocumentError("Dokumentet indeholder XML-erklæringer (DOCTYPE/ENTITY), "
                                 "som en formular aldrig har, og bliver ikke læst.")
+        if sum(1 for _ in islice(_SDT.finditer(data), MAX_CONTROLS + 1)) > MAX_CONTROLS:
+            raise DocumentError(f"Dokumentet har flere end {MAX_CONTROLS} udfyldningsfelter "
+                                "(indholdskontrolelementer) – langt flere, end en formular "
+                                "nogensinde har – og bliver ikke læst.")
+        if data.count(b"<") > MAX_MARKUP:
+            raise DocumentError(f"Dokumentet ({name}) indeholder langt flere elementer, end "
+                                "en formular nogensinde har, og bliver ikke læst.")
         try:
             return etree.fromstring(data, _PARSER), data
         except etree.XMLSyntaxError as exc:
+            text = str(exc)
+            if "Memory allocation failed" in text:
+                raise MemoryError(text) from exc
+            if "depth" in text.lower():
+                raise DocumentError(f"Dokumentet ({name}) er indlejret dybere, end en formular "
+                                    "nogensinde er, og bliver ikke læst.") from exc
             raise DocumentError(f"Dokumentet er beskadiget ({name} er ikke gyldig XML).") from exc

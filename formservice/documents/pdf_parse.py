@@ -7,12 +7,29 @@ damaged files (no repair is attempted: a repaired file could silently lose value
 PDFs without our form get a clear Danish reason, and nothing in the file is ever run.
 The file is read with qpdf (pikepdf), which resolves a form's few hundred objects about
 ten times faster than a pure-Python reader.
+
+Before qpdf sees the file, its compressed streams are measured by inflating them piece by
+piece without keeping the output (a flate bomb in an object stream is refused in
+milliseconds instead of taking gigabytes), a PDF that is also a ZIP is refused, and the
+counts of streams and objects are bounded. Then: the XMP metadata must be small,
+well-formed XML without DTD; the field tree must be a tree (no field reached twice, each
+kid's /Parent its parent), at most 5,000 fields, names at most 200 characters without
+`.`/`/`/`\\` or control characters inside a part, row numbers 1-4 digits up to 1,000; a
+value where text is expected must be text (an array, a number or a dictionary refuses
+the file: it is no form a PDF reader filled in, and no repr of it is ever stored).
 """
 from __future__ import annotations
 
+import base64
 import io
+import re
+import unicodedata
+import zipfile
+import zlib
+from decimal import Decimal
 
 import pikepdf
+from lxml import etree
 
 from ..forms import FORMS
 from ..forms import fields as kinds
@@ -21,24 +38,45 @@ from ..forms.record import Finding, make_record, warning
 from .errors import DocumentError
 from .other_files import FLATTENED_PDF, SCANNED_PDF, refuse_other_file
 from .pdf_template import PROP_FORM, PROP_VERSION
-from .values import read_choice, read_date
+from .values import read_choice, read_date, read_integer
 
-MAX_FIELDS = 5000
+MAX_FIELDS = 5000           # fields and widgets in the field tree
 MAX_DEPTH = 10
+MAX_NAME = 200              # characters in a field's full name
+MAX_ROWS = 1000             # the highest row number in a group's field names
+MAX_OBJECTS = 50_000        # objects in the file (a form with 200 rows has under 5,000)
+MAX_STREAM_BYTES = 32 * 1024 * 1024    # a page's content, inflated
+MAX_OBJECT_STREAM_BYTES = 16 * 1024 * 1024  # an object or cross-reference stream, inflated
+MAX_INFLATED_BYTES = 96 * 1024 * 1024  # every stream together, inflated
+MAX_XMP_BYTES = 1024 * 1024  # the XMP metadata (a PDF reader writes a few kB)
 _ACTION_KEYS = ("/A", "/AA", "/OpenAction")
+_ROW = re.compile(r"[0-9]{1,4}")
+
+TOO_MANY_PARTS = "PDF'en har langt flere dele, end en formular har, og bliver ikke læst."
+TOO_BIG = ("PDF'en pakker sig ud til en mistænkeligt stor størrelse (en såkaldt "
+           "komprimeringsbombe) og bliver ikke læst.")
+POLYGLOT = ("Filen er både en PDF og et ZIP-arkiv (fx et Word-dokument) på én gang – en "
+            "såkaldt polyglot-fil. Sådan en fil er tvetydig og bliver ikke læst. Upload den "
+            "udfyldte formular, som PDF-læseren eller Word gemte den.")
+DAMAGED = "PDF'en er beskadiget og kan ikke læses."
+TREE = ("PDF'ens felter hænger ikke sammen som i en formular ({why}). Filen er beskadiget "
+        "eller lavet til at forvirre, og den bliver ikke læst.")
 
 
 def parse_pdf(data: bytes) -> tuple[dict, list[Finding]]:
     if not data.startswith(b"%PDF-"):
         refuse_other_file(data)
         raise DocumentError("Filen er ikke en PDF.")
+    if _is_zip(data):
+        raise DocumentError(POLYGLOT)
+    check_streams(data)
     try:
         pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
     except pikepdf.PasswordError as exc:
         raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
                             "uden beskyttelse, og prøv igen.") from exc
     except (pikepdf.PdfError, ValueError, OSError) as exc:
-        raise DocumentError("PDF'en er beskadiget og kan ikke læses.") from exc
+        raise DocumentError(DAMAGED) from exc
     try:
         with pdf:
             return _parse(pdf)
@@ -46,14 +84,120 @@ def parse_pdf(data: bytes) -> tuple[dict, list[Finding]]:
         raise
     except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError) as exc:
-        raise DocumentError("PDF'en er beskadiget og kan ikke læses.") from exc
+        raise DocumentError(DAMAGED) from exc
 
+
+# --- before qpdf: what the bytes are and how far they unpack --------------------------------
+
+def _is_zip(data: bytes) -> bool:
+    """A ZIP archive in the file (at its end, as ZIP readers look): its end record, a
+    central directory that opens and a first entry whose local header is where it says."""
+    if b"PK\x05\x06" not in data[-(65536 + 22):]:
+        return False
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+        if not infos:
+            return False
+        with archive.open(infos[0]) as _:
+            return True
+    except Exception:  # noqa: BLE001 - not a zip that opens: no zip reader takes it either
+        return False
+
+
+_AFTER_KEYWORD = re.compile(rb"[ \t]*(?:\r\n|\n|\r)")
+_DECODERS = re.compile(rb"/(\w*Decode|Fl|LZW|RL|AHx|A85|CCF|DCT)(?![\w])")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_INDIRECT_TYPE = re.compile(rb"/Type\s+\d+\s+\d+\s+R")
+_OBJECT_COUNT = re.compile(rb"/N\s+(\d{1,12})")
+_CHUNK = 64 * 1024
+
+
+def check_streams(data: bytes) -> None:
+    """Refuse a PDF whose object or cross-reference streams unpack too far, before qpdf
+    unpacks any of them (it does so to find the objects, as soon as the file is opened).
+
+    Every stream is found by its keyword (a stream never sits inside another object, so
+    its dictionary is plain text just before it); those that are, or may be, object or
+    cross-reference streams are inflated piece by piece, counting the bytes and keeping
+    none of them. They may only be Flate-compressed, once. Other streams (fonts, images,
+    pages) are decoded only on demand, and the readers bound those they decode."""
+    view = memoryview(data)
+    total = streams = 0
+    for start, end in _streams(data):
+        streams += 1
+        if streams > MAX_OBJECTS:
+            raise DocumentError(TOO_MANY_PARTS)
+        opened = data.rfind(b"obj", max(0, start - 4096), start)
+        if opened < 0:  # no dictionary in sight: measure it to be safe
+            dictionary, structural = data[max(0, start - 4096):start], True
+        else:
+            dictionary = data[opened + 3:start]
+            if b"#" in dictionary:  # /Obj#53tm is /ObjStm
+                dictionary = _NAME_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), dictionary)
+            structural = (b"/ObjStm" in dictionary or b"/XRef" in dictionary
+                          or _INDIRECT_TYPE.search(dictionary) is not None)
+        if not structural:
+            continue
+        if _DECODERS.findall(dictionary) not in ([], [b"FlateDecode"]):
+            raise DocumentError("PDF'en er komprimeret på en måde, som en formular aldrig er "
+                                "(flere lag eller en usædvanlig metode), og bliver ikke læst.")
+        count = _OBJECT_COUNT.search(dictionary)
+        if count and int(count.group(1)) > MAX_OBJECTS:
+            raise DocumentError(TOO_MANY_PARTS)
+        size = _inflated_size(view, end, min(MAX_OBJECT_STREAM_BYTES,
+                                             MAX_INFLATED_BYTES - total))
+        if size > MAX_OBJECT_STREAM_BYTES or total + size > MAX_INFLATED_BYTES:
+            raise DocumentError(TOO_BIG)
+        total += size
+
+
+def _streams(data: bytes):
+    """(where the keyword starts, where the data starts) of every `stream` keyword."""
+    position = data.find(b"stream")
+    while position >= 0:
+        if data[position - 3:position] != b"end":
+            after = _AFTER_KEYWORD.match(data, position + 6)
+            if after:
+                yield position, after.end()
+        position = data.find(b"stream", position + 6)
+
+
+def _inflated_size(view: memoryview, start: int, limit: int) -> int:
+    """How many bytes the zlib data at `start` inflates to, counted up to just past
+    `limit` (0 when it is no zlib data; what a damaged stream gave before its damage)."""
+    if start + 2 > len(view):
+        return 0
+    first, second = view[start], view[start + 1]
+    if first & 0x0F != 8 or first >> 4 > 7 or ((first << 8) | second) % 31:
+        return 0
+    inflater = zlib.decompressobj()
+    total, position = 0, start
+    try:
+        while position < len(view) and not inflater.eof:
+            piece = view[position:position + _CHUNK]
+            position += len(piece)
+            total += len(inflater.decompress(piece, _CHUNK))
+            while inflater.unconsumed_tail and not inflater.eof and total <= limit:
+                total += len(inflater.decompress(inflater.unconsumed_tail, _CHUNK))
+            if total > limit:
+                break
+    except zlib.error:
+        pass
+    return total
+
+
+# --- the document ----------------------------------------------------------------------------
 
 def _parse(pdf):
     if pdf.is_encrypted:
         raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
                             "uden beskyttelse, og prøv igen.")
+    size = pdf.trailer.get("/Size")
+    if isinstance(size, int) and size > MAX_OBJECTS:
+        raise DocumentError(TOO_MANY_PARTS)
     root = pdf.Root
+    _check_metadata(root)
     if _has_javascript(root):
         raise DocumentError(_JAVASCRIPT)
     info = pdf.trailer.get("/Info")
@@ -66,17 +210,60 @@ def _parse(pdf):
                             "formular-id. Hent formularen fra tjenesten og udfyld den.")
     form = FORMS.get(str(form_id))
     if form is None:
-        raise DocumentError(f"PDF'en er formularen '{form_id}', som tjenesten ikke kender.")
+        raise DocumentError(f"PDF'en er formularen '{str(form_id)[:80]}', som tjenesten ikke "
+                            "kender.")
     if str(version) != str(form.version):
-        raise DocumentError(f"PDF'en er version {version} af formularen '{form_id}'; "
+        raise DocumentError(f"PDF'en er version {str(version)[:20]} af formularen '{form_id}'; "
                             f"tjenesten læser version {form.version}. Hent en ny formular.")
     acroform = root.get("/AcroForm")
-    fields = acroform.get("/Fields") if acroform is not None else None
+    fields = acroform.get("/Fields") if isinstance(acroform, pikepdf.Dictionary) else None
     if not fields:
         raise DocumentError(FLATTENED_PDF)
+    if not isinstance(fields, pikepdf.Array):
+        raise DocumentError(TREE.format(why="listen over felter er ikke en liste"))
     found: dict[str, dict] = {}
-    _collect(fields, "", {}, found, set(), 0)
+    _collect(fields, "", {}, found, set(), 0, None)
     return _Reader(form.id).read(found)
+
+
+_XMP_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              huge_tree=False)
+XMP_DAMAGED = ("PDF'ens metadata (XMP) er beskadiget eller usædvanlig ({why}). En PDF-læser "
+               "skriver aldrig sådan metadata, så filen bliver ikke læst. Gem formularen igen "
+               "i en almindelig PDF-læser, og prøv igen.")
+
+
+def _check_metadata(root) -> None:
+    """The document's XMP metadata, if any: a small stream of well-formed XML without DTD."""
+    metadata = root.get("/Metadata")
+    if metadata is None:
+        return
+    if not isinstance(metadata, pikepdf.Stream):
+        raise DocumentError(XMP_DAMAGED.format(why="den er ikke en datastrøm"))
+    names = _filters(metadata)
+    if names not in ([], ["/FlateDecode"]):
+        raise DocumentError(XMP_DAMAGED.format(why="den er komprimeret på en usædvanlig måde"))
+    raw = metadata.read_raw_bytes()
+    if len(raw) > MAX_XMP_BYTES:
+        raise DocumentError(XMP_DAMAGED.format(why="den er alt for stor"))
+    if names:
+        inflater = zlib.decompressobj()
+        try:
+            raw = inflater.decompress(raw, MAX_XMP_BYTES + 1)
+        except zlib.error:
+            raise DocumentError(XMP_DAMAGED.format(why="den kan ikke pakkes ud")) from None
+        if len(raw) > MAX_XMP_BYTES or inflater.unconsumed_tail:
+            raise DocumentError(XMP_DAMAGED.format(why="den pakker sig ud til en mistænkeligt "
+                                                       "stor størrelse"))
+    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
+        raise DocumentError(XMP_DAMAGED.format(why="den indeholder XML-erklæringer "
+                                                   "(DOCTYPE/ENTITY)"))
+    try:
+        etree.fromstring(raw.strip(b"\0 \t\r\n"), _XMP_PARSER)
+    except etree.XMLSyntaxError as exc:
+        if "Memory allocation failed" in str(exc):
+            raise MemoryError(str(exc)) from exc
+        raise DocumentError(XMP_DAMAGED.format(why="den er ikke gyldig XML")) from exc
 
 
 MAX_SCAN_PAGES = 20
@@ -103,6 +290,7 @@ def _scanned(pdf) -> bool:
 
 
 def _visible_text(page) -> bool:
+    _check_contents(page)
     mode = 0
     for operands, operator in pikepdf.parse_content_stream(page, "Tr Tj TJ ' \""):
         name = str(operator)
@@ -111,6 +299,52 @@ def _visible_text(page) -> bool:
         elif name in _SHOW_TEXT and mode != 3:
             return True
     return False
+
+
+def _check_contents(page) -> None:
+    """A page's content streams may be ASCII-armoured and Flate-compressed once, and
+    unpack to at most MAX_STREAM_BYTES together: measured before qpdf decodes them."""
+    contents = page.obj.get("/Contents")
+    streams = contents if isinstance(contents, pikepdf.Array) else [contents]
+    total = 0
+    for stream in list(streams)[:1000]:
+        if not isinstance(stream, pikepdf.Stream):
+            continue
+        names = _filters(stream)
+        armour = names[0] if names and names[0] in _ARMOUR else None
+        rest = names[1:] if armour else names
+        if rest not in ([], ["/FlateDecode"]):
+            raise DocumentError("PDF'en er komprimeret på en måde, som en formular aldrig er "
+                                "(flere lag eller en usædvanlig metode), og bliver ikke læst.")
+        raw = _unarmour(stream.read_raw_bytes(), armour)
+        total += _inflated_size(memoryview(raw), 0, MAX_STREAM_BYTES) if rest else len(raw)
+        if total > MAX_STREAM_BYTES:
+            raise DocumentError(TOO_BIG)
+
+
+_ARMOUR = ("/ASCII85Decode", "/ASCIIHexDecode")
+
+
+def _unarmour(raw: bytes, armour: str | None) -> bytes:
+    """The bytes under ASCII85 or hex armour (the armour only ever makes data bigger)."""
+    if armour is None:
+        return raw
+    try:
+        if armour == "/ASCII85Decode":
+            body = raw.strip()
+            body = body[:-2] if body.endswith(b"~>") else body
+            return base64.a85decode(body, ignorechars=b" \t\n\r\x0b\x0c\x00")
+        body = bytes(ch for ch in raw.split(b">")[0] if ch not in b" \t\n\r\x0c\x00")
+        return bytes.fromhex((body + b"0" if len(body) % 2 else body).decode("ascii"))
+    except ValueError as exc:
+        raise DocumentError(DAMAGED) from exc
+
+
+def _filters(stream) -> list[str]:
+    filters = stream.get("/Filter")
+    if isinstance(filters, pikepdf.Array):
+        return [str(f) for f in filters]
+    return [] if filters is None else [str(filters)]
 
 
 _JAVASCRIPT = ("PDF'en indeholder JavaScript og bliver derfor ikke læst. Udfyld en ny "
@@ -139,20 +373,18 @@ def _is_script(action, depth=0) -> bool:
                and key != "/P")
 
 
-def _collect(fields, prefix, inherited, found, seen, depth):
-    """Every terminal field by full name, with /FT, /V, /AS inherited from its parents."""
+def _collect(fields, prefix, inherited, found, seen, depth, parent):
+    """Every terminal field by full name, with /FT, /V, /AS inherited from its parents.
+
+    The tree must be one: a field or widget reached twice (a Kids loop, a field in two
+    places), a kid whose /Parent is another field or a top-level field with a /Parent is
+    refused, as are names no form has and more than MAX_FIELDS fields and widgets."""
     if depth > MAX_DEPTH:
         raise DocumentError("PDF'ens felter er indlejret for dybt til at være en formular.")
     for field in fields:
         if not isinstance(field, pikepdf.Dictionary):
-            continue
-        key = field.objgen
-        if key != (0, 0):
-            if key in seen:
-                continue
-            seen.add(key)
-        if len(seen) > MAX_FIELDS:
-            raise DocumentError("PDF'en har for mange felter til at være en formular.")
+            raise DocumentError(TREE.format(why="et felt er ikke et felt"))
+        _visit(field, parent, seen)
         if ("/A" in field or "/AA" in field) and (
                 _is_script(field.get("/A")) or _is_script(field.get("/AA"))):
             raise DocumentError(_JAVASCRIPT)
@@ -162,34 +394,117 @@ def _collect(fields, prefix, inherited, found, seen, depth):
             if value is not None:
                 own[name] = value
         partial = field.get("/T")
-        name = prefix if partial is None else (f"{prefix}.{partial}" if prefix else str(partial))
+        name = prefix if partial is None else _full_name(prefix, partial)
         terminal = True
-        for kid in field.get("/Kids") or ():
+        kids = field.get("/Kids")
+        if kids is not None and not isinstance(kids, pikepdf.Array):
+            raise DocumentError(TREE.format(why="et felts underfelter er ikke en liste"))
+        for kid in kids or ():
+            if not isinstance(kid, pikepdf.Dictionary):
+                raise DocumentError(TREE.format(why="et underfelt er ikke et felt"))
             if "/T" in kid:  # a field below this one
                 terminal = False
-                _collect((kid,), name, own, found, seen, depth + 1)
-            elif "/AS" not in own and "/AS" in kid:  # this field's widget, a check box state
-                own["/AS"] = kid.AS
+                _collect((kid,), name, own, found, seen, depth + 1, field)
+            else:  # this field's widget
+                _visit(kid, field, seen)
+                if "/AS" not in own and "/AS" in kid:  # a check box state
+                    own["/AS"] = kid.AS
         if terminal:
+            if name in found:
+                raise DocumentError(TREE.format(why=f"feltet «{name}» findes to gange"))
             found[name] = own
 
 
-def _text(value) -> str | None:
+def _visit(node, parent, seen: set) -> None:
+    """Count a field or widget once, and check it hangs where it is listed."""
+    key = node.objgen
+    if key != (0, 0):
+        if key in seen:
+            raise DocumentError(TREE.format(why="felttræet går i ring, eller et felt står "
+                                                "flere steder"))
+        seen.add(key)
+    else:
+        seen.add(("direct", len(seen)))
+    if len(seen) > MAX_FIELDS:
+        raise DocumentError(f"PDF'en har flere end {MAX_FIELDS} felter – langt flere, end en "
+                            "formular har – og bliver ikke læst.")
+    owner = node.get("/Parent")
+    if parent is None:
+        if owner is not None:
+            raise DocumentError(TREE.format(why="et felt øverst i træet har et overordnet felt"))
+    elif owner is not None and (not isinstance(owner, pikepdf.Dictionary) or (
+            owner.objgen != (0, 0) and parent.objgen != (0, 0)
+            and owner.objgen != parent.objgen)):
+        raise DocumentError(TREE.format(why="et underfelt peger på et andet overordnet felt "
+                                            "end det, det står under"))
+
+
+def _full_name(prefix: str, partial) -> str:
+    """A field's full name, refused when it is no form's: not text, empty, too long, a
+    part with `.`, `/`, `\\` or control characters, a row number that is no row number."""
+    if not isinstance(partial, pikepdf.String):
+        raise DocumentError(TREE.format(why="et feltnavn er ikke tekst"))
+    text = str(partial)
+    if len(prefix) + 1 + len(text) > MAX_NAME:
+        raise DocumentError(f"PDF'en har et feltnavn på over {MAX_NAME} tegn; en formulars "
+                            "feltnavne er korte. Filen bliver ikke læst.")
+    if not text or "." in text or "/" in text or "\\" in text or any(
+            unicodedata.category(ch)[0] == "C" for ch in text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise DocumentError(f"PDF'en har et felt med navnet «{shown}», som ingen formular har "
+                            "(tomt, med '.', '/', '\\' eller styretegn). Filen bliver ikke "
+                            "læst.")
+    name = f"{prefix}.{text}" if prefix else text
+    parts = name.split(".")
+    if len(parts) == 3 and parts[1].isdigit() and not (
+            _ROW.fullmatch(parts[1]) and int(parts[1]) <= MAX_ROWS):
+        raise DocumentError(f"PDF'en har et felt med rækkenummeret «{parts[1][:12]}»; en "
+                            f"formular har højst {MAX_ROWS} rækker i en tabel. Filen bliver "
+                            "ikke læst.")
+    return name
+
+
+def _not_text(value) -> str:
+    if isinstance(value, pikepdf.Array):
+        return "en liste"
+    if isinstance(value, bool):
+        return "en sandhedsværdi"
+    if isinstance(value, (int, float, Decimal)):
+        return "et tal"
+    if isinstance(value, pikepdf.Stream):
+        return "en datastrøm"
+    if isinstance(value, pikepdf.Dictionary):
+        return "en ordbog"
+    return "en ukendt type"
+
+
+def _refuse_value(path: str, value):
+    raise DocumentError(f"Feltet «{path}» i PDF'en har som værdi {_not_text(value)}, hvor "
+                        "der skal stå tekst. Sådan udfylder ingen PDF-læser en formular, så "
+                        "filen bliver ikke læst.")
+
+
+def _text(value, path: str) -> str | None:
     if value is None:
         return None
-    if isinstance(value, pikepdf.Array):  # a multi-select list: not ours, read its first
-        if len(value) == 0:
-            return None
-        value = value[0]
-    text = str(value)[1:] if isinstance(value, pikepdf.Name) else str(value)
+    if isinstance(value, pikepdf.String):
+        text = str(value)
+    elif isinstance(value, pikepdf.Name):
+        text = str(value)[1:]
+    else:
+        _refuse_value(path, value)
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _checked(field) -> bool:
+def _checked(field, path: str) -> bool:
     value = field.get("/V")
     if value is None:
         value = field.get("/AS")
-    return value is not None and str(value) not in ("/Off", "Off", "")
+    if value is None:
+        return False
+    if not isinstance(value, (pikepdf.Name, pikepdf.String)):
+        _refuse_value(path, value)
+    return str(value) not in ("/Off", "Off", "")
 
 
 class _Reader:
@@ -206,7 +521,8 @@ class _Reader:
                 rows = {}
                 for name in fields:
                     parts = name.split(".")
-                    if len(parts) == 3 and parts[0] == section.name and parts[1].isdigit():
+                    if (len(parts) == 3 and parts[0] == section.name
+                            and _ROW.fullmatch(parts[1])):
                         rows.setdefault(int(parts[1]), None)
                 items = []
                 for index in sorted(rows):
@@ -214,7 +530,7 @@ class _Reader:
                     for spec in section.fields:
                         path = f"{section.name}.{index}.{spec.name}"
                         known.add(path)
-                        item[spec.name] = _value(spec, fields.get(path))
+                        item[spec.name] = _value(spec, fields.get(path), path)
                     if any(value not in (None, False) for value in item.values()):
                         items.append(item)
                 data[section.name] = items
@@ -227,7 +543,7 @@ class _Reader:
                         findings.append(warning(
                             "pdf.field_missing", path,
                             f"Feltet \"{spec.label}\" mangler i PDF'en; det er læst som tomt."))
-                    block[spec.name] = _value(spec, fields.get(path))
+                    block[spec.name] = _value(spec, fields.get(path), path)
                 data[section.name] = block
         for name in sorted(set(fields) - known):
             findings.append(warning("pdf.field_unknown", name,
@@ -236,12 +552,12 @@ class _Reader:
         return make_record(self.form_id, data), findings
 
 
-def _value(spec, field):
+def _value(spec, field, path):
     if field is None:
         return False if spec.kind == kinds.BOOL else None
     if spec.kind == kinds.BOOL:
-        return _checked(field)
-    text = _text(field.get("/V"))
+        return _checked(field, path)
+    text = _text(field.get("/V"), path)
     if text is None or text == "":
         return None
     if spec.kind == kinds.TEXT:
@@ -252,7 +568,7 @@ def _value(spec, field):
     if spec.kind == kinds.DATE:
         return read_date(stripped)
     if spec.kind == kinds.INTEGER:
-        return int(stripped) if stripped.lstrip("+-").isdigit() else stripped
+        return read_integer(stripped)
     if spec.kind == kinds.CHOICE:
         return read_choice(spec, stripped)
     return stripped

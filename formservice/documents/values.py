@@ -17,11 +17,22 @@ MONTHS = {name: number for number, name in enumerate(
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+MAX_DATE_TEXT = 64  # no date or time a person writes is longer; longer text is kept as is
+
+
+def read_integer(text: str):
+    """An integer as written (digits, an optional sign, at most 18 digits); anything else
+    is kept as written so validation can name it (10,000 digits are text, not a number)."""
+    stripped = text.strip()
+    return int(stripped) if _INTEGER.fullmatch(stripped) else stripped
 
 
 def read_time(text: str):
     """"HH:MM" for a time Danish users write (14:30, 14.30, kl. 14.30); anything else is
     kept as written so validation can name it."""
+    if len(text) > MAX_DATE_TEXT:
+        return text
     if _parse_time is not None:
         try:
             return _parse_time(text)
@@ -37,6 +48,8 @@ def normal_label(label: str) -> str:
 def read_date(text: str):
     """ISO for a date Danish users write (30-11-2026, 30.11.2026, 10/3 26, 30. november
     2026); anything else is kept as written so validation can name it."""
+    if len(text) > MAX_DATE_TEXT:
+        return text
     if _parse_date is not None:
         try:
             return _parse_date(text).isoformat()

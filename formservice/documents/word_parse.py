@@ -21,6 +21,8 @@ tracked changes on, or write a note under a table. The reader follows the docume
 - Text it cannot place (a paragraph under a table, a text box, a tag the form doesn't
   know, a note in a label cell) comes back as a warning that quotes it.
 - A document whose tags belong to another form than its properties say is refused.
+- A tag longer than any field's path (200 characters) or a row number that is not 1-4
+  digits up to 1,000 is refused: the document was made to hurt, not filled in.
 """
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ from .docx_package import DocxPackage
 from .errors import DocumentError
 from .other_files import refuse_other_file
 from .values import normal_label as _normal
-from .values import read_choice, read_date, read_time
+from .values import read_choice, read_date, read_integer, read_time
 from .word_template import FOOTER_MARK, PROP_FORM, PROP_VERSION
 from .word_xml import (PLACEHOLDER_CHOICE, PLACEHOLDER_DATE, PLACEHOLDER_STYLE,
                        PLACEHOLDER_TEXT, W14_NS, W_NS)
@@ -54,7 +56,9 @@ SDT_PR, SDT_CONTENT, TAG, PLACEHOLDER = (W + n for n in ("sdtPr", "sdtContent", 
 NO_BREAK_HYPHEN, SOFT_HYPHEN, SYM = W + "noBreakHyphen", W + "softHyphen", W + "sym"
 RUN_STYLE, TABS, VAL = W + "rStyle", W + "tabs", W + "val"
 CHECKBOX, CHECKED_STATE = W14 + "checkbox", W14 + "checked"
-_INTEGER = re.compile(r"^[+-]?\d+$")
+MAX_TAG = 200  # characters in a content control's tag (a field's path is under 60)
+MAX_ROWS = 1000  # the highest row number a group's tags may carry
+_ROW = re.compile(r"[0-9]{1,4}")
 _FOOTER_ID = re.compile(FOOTER_MARK + r" (\w+) version (\d+)")
 
 # What a control shows before anything is chosen or typed: ours, and Word's own defaults.
@@ -94,6 +98,7 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     package = DocxPackage(data)
     form_id, version = _identify(package)
     document, raw = package.xml_and_bytes("word/document.xml")
+    _check_tags(document)
     body = document.find(W + "body")
     if body is None:
         raise DocumentError("Dokumentet har intet indhold.")
@@ -103,6 +108,23 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     reader.read(body)
     _check_form(form_id, reader.tags)
     return make_record(form_id, reader.finish()), reader.findings
+
+
+def _check_tags(root) -> None:
+    """Refuse tags no form has: far too long, or a row number that is not a row number."""
+    for element in root.iter(TAG):
+        value = element.get(VAL) or ""
+        parts = value.split(".", 2)
+        if len(parts) == 3 and parts[1].isdigit() and not (
+                _ROW.fullmatch(parts[1]) and int(parts[1]) <= MAX_ROWS):
+            shown = parts[1] if len(parts[1]) <= 12 else parts[1][:12] + "…"
+            raise DocumentError(
+                f"Dokumentet har et felt-mærke med rækkenummeret «{shown}»; en formular har "
+                f"højst {MAX_ROWS} rækker i en tabel. Dokumentet bliver ikke læst.")
+        if len(value) > MAX_TAG:
+            raise DocumentError(
+                f"Dokumentet har et felt-mærke på {len(value)} tegn; en formulars mærker er "
+                f"højst {MAX_TAG} tegn. Dokumentet bliver ikke læst.")
 
 
 def _identify(package: DocxPackage) -> tuple[str, int]:
@@ -125,9 +147,10 @@ def _identify(package: DocxPackage) -> tuple[str, int]:
                             "ingen formular-id. Hent formularen fra tjenesten og udfyld den.")
     form = FORMS.get(form_id)
     if form is None:
-        raise DocumentError(f"Dokumentet er formularen '{form_id}', som tjenesten ikke kender.")
+        raise DocumentError(f"Dokumentet er formularen '{form_id[:80]}', som tjenesten ikke "
+                            "kender.")
     if str(version) != str(form.version):
-        raise DocumentError(f"Dokumentet er version {version} af formularen '{form_id}'; "
+        raise DocumentError(f"Dokumentet er version {str(version)[:20]} af formularen '{form_id}'; "
                             f"tjenesten læser version {form.version}. Hent en ny formular.")
     return form_id, form.version
 
@@ -337,7 +360,7 @@ def _read_value(spec, text: str):
     if spec.kind == kinds.DATE:
         return read_date(stripped)
     if spec.kind == kinds.INTEGER:
-        return int(stripped) if _INTEGER.match(stripped) else stripped
+        return read_integer(stripped)
     if spec.kind == kinds.CHOICE:
         return read_choice(spec, stripped)
     raise AssertionError(spec.kind)
@@ -389,7 +412,7 @@ def _tag_path(tag: str):
     parts = tag.split(".")
     if len(parts) == 2:
         return parts[0], None, parts[1]
-    if len(parts) == 3 and parts[1].isdigit():
+    if len(parts) == 3 and parts[1].isascii() and parts[1].isdigit() and len(parts[1]) <= 4:
         return parts[0], int(parts[1]), parts[2]
     return None
 

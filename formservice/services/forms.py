@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from ..config import Profile
 from ..documents.errors import DocumentError
 from ..documents.pdf_fill import flatten_pdf, render_pdf
-from ..documents.pdf_parse import parse_pdf
-from ..documents.word_parse import parse_docx
+from ..documents.sandbox import read_document
 from ..documents.word_render import render_docx
 from ..forms import get_form
 from ..forms.record import Finding, has_errors, load_data, load_lenient, make_record
@@ -89,11 +88,10 @@ class Parsed:
 def parse(profile: Profile, document: bytes, *, today: dt.date | None = None) -> Parsed:
     """The record in a filled form and its findings (reading warnings, then rules).
 
-    Raises DocumentError when the file is not a form we can read."""
-    if document[:5] == b"%PDF-":
-        record, reading = parse_pdf(document)
-    else:
-        record, reading = parse_docx(document)
+    The file is read in a worker process with a memory ceiling and a time limit
+    (documents.sandbox): every upload comes through here. Raises DocumentError when the
+    file is not a form we can read, or needs more memory or time than a form does."""
+    record, reading = read_document(document)
     return read_back(profile, record["form"], record["data"], reading, today=today)
 
 

@@ -38,7 +38,8 @@ def _javascript():
 
 def _field_javascript():
     def add(writer):
-        widget = writer.pages[0]["/Annots"][0].get_object()
+        page = next(page for page in writer.pages if page.get("/Annots"))
+        widget = page["/Annots"][0].get_object()
         widget[NameObject("/AA")] = DictionaryObject({NameObject("/K"): DictionaryObject({
             NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("1")})})
     return _rewritten(add)

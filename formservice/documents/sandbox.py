@@ -1,0 +1,500 @@
+"""Reading an uploaded document where it cannot hurt the service: in a worker process
+with a memory ceiling and a time limit.
+
+The readers refuse what a form never is (too many parts, bombs, loops, ...) before it
+costs much, but a reader is large C code (libxml2, qpdf) reading files built to hurt.
+So an upload is read in a worker process:
+
+- its address space is capped (RLIMIT_AS, 300 MB by default): an allocation past it fails
+  in the worker, never in the service; qpdf's own decoding limits are set there too;
+- its CPU time is capped per document (RLIMIT_CPU, 10 s) and the service waits at most
+  20 s of wall-clock time before it kills the worker;
+- the service holds only the upload and the result (JSON, at most 32 MB) — never a
+  Python object the worker made, and never anything the worker did not finish.
+
+A worker that runs out of memory or time, or dies, is replaced; the upload is refused
+with a Danish reason (DocumentError). Workers are started once and reused (a worker
+reads one document at a time, at most DOCUMENTS_PER_WORKER before it is retired), so a
+document costs the service a pipe round trip, not a process start. At most WORKERS
+documents are read at once; more uploads wait for a free worker.
+
+`read_document` is the bounded reading every upload uses (services.forms.parse);
+`read_in_process` is the same reading without the worker, for trusted callers (the
+service's own documents, the test suite's round trips).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import resource
+import selectors
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..forms import options
+from ..forms.record import Finding
+from .errors import DocumentError
+
+log = logging.getLogger(__name__)
+
+MEMORY_LIMIT = 300 * 1024 * 1024   # a worker's address space
+CPU_SECONDS = 10                   # CPU time per document
+WALL_SECONDS = 20.0                # wall-clock time per document
+WORKERS = 2                        # documents read at once
+DOCUMENTS_PER_WORKER = 500
+WAIT_SECONDS = 60.0                # for a free worker
+START_SECONDS = 60.0               # for a new worker to be ready
+MAX_RESULT_BYTES = 32 * 1024 * 1024
+QPDF_MEMORY = 64 * 1024 * 1024     # qpdf's decoders, per stream
+
+TOO_MUCH_MEMORY = ("Filen kræver for meget hukommelse at læse og bliver ikke læst. En "
+                   "udfyldt formular gør aldrig det; filen er beskadiget eller lavet til at "
+                   "belaste tjenesten. Upload formularen, som den blev gemt.")
+TOO_MUCH_TIME = ("Filen kræver for lang tid at læse og bliver ikke læst. En udfyldt formular "
+                 "læses på et øjeblik; filen er beskadiget eller lavet til at belaste "
+                 "tjenesten. Upload formularen, som den blev gemt.")
+TOO_LARGE_RESULT = ("Filen indeholder langt mere, end en formular kan rumme, og bliver ikke "
+                    "læst.")
+READER_STOPPED = ("Filen kunne ikke læses: læseren stoppede uventet. Filen er sandsynligvis "
+                  "beskadiget; upload formularen, som den blev gemt.")
+QPDF_LIMIT = ("PDF'en overskrider grænserne for, hvad en formular kan være (den pakker sig "
+              "for langt ud eller er bygget usædvanligt), og bliver ikke læst.")
+BUSY = ("Tjenesten læser mange filer lige nu og kunne ikke nå at læse denne. Prøv igen om "
+        "lidt.")
+
+_EXIT_MEMORY = 3
+_EXIT_BROKEN = 4
+_MEMORY_REPLY = json.dumps({"status": "memory"}).encode()  # made before any ceiling
+
+
+# --- the reading itself -----------------------------------------------------------------
+
+def read_in_process(data: bytes) -> tuple[dict, list[Finding]]:
+    """The record in a filled form and the warnings from reading it, read here (trusted
+    callers only: nothing bounds its memory or time but the readers' own limits)."""
+    if data[:5] == b"%PDF-":
+        from .pdf_parse import parse_pdf
+        return parse_pdf(data)
+    from .word_parse import parse_docx
+    return parse_docx(data)
+
+
+@dataclass
+class Outcome:
+    """What a worker made of a document: the record and findings, or the refusal; the
+    worker's peak resident memory while it read the document (bytes) and the time."""
+    record: dict | None = None
+    findings: list[Finding] = field(default_factory=list)
+    refusal: str | None = None
+    peak_rss: int = 0
+    seconds: float = 0.0
+    fate: str = "ok"  # ok | refused | memory | time | result | stopped | busy
+
+    def result(self) -> tuple[dict, list[Finding]]:
+        if self.refusal is not None:
+            raise DocumentError(self.refusal)
+        return self.record, self.findings
+
+
+def read_document(data: bytes) -> tuple[dict, list[Finding]]:
+    """The record in a filled form and the reading's warnings, read in a bounded worker.
+
+    Raises DocumentError (Danish) when the file is no form we can read, or needs more
+    memory or time than any form does."""
+    return run(data).result()
+
+
+def run(data: bytes) -> Outcome:
+    """Read `data` in a worker and say how it went (nothing raised for the document)."""
+    return _pool().run(data)
+
+
+def configure(*, workers: int | None = None, memory_limit: int | None = None,
+              cpu_seconds: int | None = None, wall_seconds: float | None = None,
+              documents_per_worker: int | None = None) -> None:
+    """Change the limits (settings, given at start); running workers are replaced."""
+    global WORKERS, MEMORY_LIMIT, CPU_SECONDS, WALL_SECONDS, DOCUMENTS_PER_WORKER
+    WORKERS = workers if workers is not None else WORKERS
+    MEMORY_LIMIT = memory_limit if memory_limit is not None else MEMORY_LIMIT
+    CPU_SECONDS = cpu_seconds if cpu_seconds is not None else CPU_SECONDS
+    WALL_SECONDS = wall_seconds if wall_seconds is not None else WALL_SECONDS
+    DOCUMENTS_PER_WORKER = (documents_per_worker if documents_per_worker is not None
+                            else DOCUMENTS_PER_WORKER)
+    shutdown()
+
+
+def start(count: int = 1) -> None:
+    """Start `count` workers now (at service start), so no upload waits for one."""
+    _pool().warm(count)
+
+
+def shutdown() -> None:
+    """Stop every idle worker (workers reading a document stop when they are done)."""
+    global _POOL
+    with _POOL_LOCK:
+        pool, _POOL = _POOL, None
+    if pool is not None and pool.pid == os.getpid():
+        pool.close()
+
+
+# --- the service's side -----------------------------------------------------------------
+
+_ROOT = str(Path(__file__).resolve().parents[2])
+_BOOT = ("import sys; sys.path.insert(0, {root!r}); "
+         "from formservice.documents.sandbox import _serve; _serve({memory})")
+
+
+class _Worker:
+    def __init__(self, memory_limit: int):
+        flags = ["-P"] if sys.version_info >= (3, 11) else []
+        self.proc = subprocess.Popen(
+            [sys.executable, *flags, "-c", _BOOT.format(root=_ROOT, memory=memory_limit)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, bufsize=0)
+        self.served = 0
+        self.rusage = None
+        self._in = self.proc.stdin.fileno()
+        self._out = self.proc.stdout.fileno()
+        os.set_blocking(self._in, False)
+        ready = self._read(1, time.monotonic() + START_SECONDS)
+        if ready != b"R":
+            self.kill()
+            raise RuntimeError(f"the document worker did not start (exit {self.proc.returncode})")
+
+    def alive(self) -> bool:
+        return self.proc.returncode is None and self.proc.poll() is None
+
+    def _read(self, size: int, deadline: float) -> bytes | None:
+        """Exactly `size` bytes, or None at end of file or past the deadline."""
+        chunks, left = [], size
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._out, selectors.EVENT_READ)
+            while left:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    return None
+                chunk = os.read(self._out, min(left, 1 << 20))
+                if not chunk:
+                    return None
+                chunks.append(chunk)
+                left -= len(chunk)
+        return b"".join(chunks)
+
+    def _write(self, payload, deadline: float) -> bool:
+        view = memoryview(payload)
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._in, selectors.EVENT_WRITE)
+            while view:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    return False
+                try:
+                    written = os.write(self._in, view[:1 << 20])
+                except BlockingIOError:
+                    continue
+                except (BrokenPipeError, ConnectionResetError):
+                    return False
+                view = view[written:]
+        return True
+
+    def read(self, data: bytes) -> Outcome:
+        started = time.monotonic()
+        deadline = started + WALL_SECONDS
+        header = json.dumps({"meeting_types": options.meeting_types(),
+                             "cpr_enabled": options.cpr_enabled(),
+                             "cpu_seconds": CPU_SECONDS}).encode()
+        self.served += 1
+        sent = (self._write(struct.pack("!II", len(header), len(data)) + header, deadline)
+                and self._write(data, deadline))
+        size = self._read(4, deadline) if sent else None
+        if size is None:
+            return self._ended(started, deadline)
+        (length,) = struct.unpack("!I", size)
+        if length > MAX_RESULT_BYTES:
+            self.kill()
+            return Outcome(refusal=TOO_LARGE_RESULT, fate="result", seconds=self._since(started),
+                           peak_rss=self._peak())
+        body = self._read(length, deadline)
+        if body is None:
+            return self._ended(started, deadline)
+        reply = json.loads(body)
+        outcome = Outcome(peak_rss=reply.get("peak", 0), seconds=self._since(started))
+        status = reply["status"]
+        if status == "ok":
+            outcome.record = reply["record"]
+            outcome.findings = [Finding(*item) for item in reply["findings"]]
+        elif status == "refused":
+            outcome.refusal, outcome.fate = reply["message"], "refused"
+        elif status == "memory":
+            outcome.refusal, outcome.fate = TOO_MUCH_MEMORY, "memory"
+        else:
+            log.error("The document reader failed on an upload:\n%s", reply.get("traceback"))
+            outcome.refusal, outcome.fate = READER_STOPPED, "stopped"
+        if status in ("memory", "failed"):
+            self.stop()
+        return outcome
+
+    @staticmethod
+    def _since(started: float) -> float:
+        return time.monotonic() - started
+
+    def _ended(self, started: float, deadline: float) -> Outcome:
+        """The worker stopped answering: it died (a limit, a crash) or ran out of time."""
+        timed_out = time.monotonic() >= deadline
+        self.kill()
+        code = self.proc.returncode
+        if timed_out or code == -signal.SIGXCPU:
+            fate, refusal = "time", TOO_MUCH_TIME
+        elif code in (_EXIT_MEMORY, -signal.SIGKILL, -signal.SIGSEGV, -signal.SIGABRT,
+                      -signal.SIGBUS):
+            fate, refusal = "memory", TOO_MUCH_MEMORY
+        else:
+            fate, refusal = "stopped", READER_STOPPED
+        if fate == "stopped" or code not in (_EXIT_MEMORY, -signal.SIGXCPU):
+            log.warning("The document worker stopped reading an upload (exit %s, %s)", code, fate)
+        return Outcome(refusal=refusal, fate=fate, seconds=self._since(started),
+                       peak_rss=self._peak())
+
+    def _peak(self) -> int:
+        return self.rusage.ru_maxrss * 1024 if self.rusage is not None else 0
+
+    def _reap(self, block: bool) -> None:
+        if self.proc.returncode is not None and self.rusage is not None:
+            return
+        try:
+            pid, status, usage = os.wait4(self.proc.pid, 0 if block else os.WNOHANG)
+        except ChildProcessError:
+            self.proc.returncode = self.proc.returncode if self.proc.returncode is not None else -1
+            return
+        if pid:
+            self.rusage = usage
+            self.proc.returncode = os.waitstatus_to_exitcode(status)
+
+    def kill(self) -> None:
+        if self.proc.returncode is None:
+            try:
+                self.proc.kill()
+            except ProcessLookupError:
+                pass
+            self._reap(block=True)
+        self._close_pipes()
+
+    def stop(self, wait: float = 2.0) -> None:
+        """Let the worker end on its own (end of input), killed if it takes too long."""
+        self._close_pipes()
+        ends = time.monotonic() + wait
+        while self.proc.returncode is None and time.monotonic() < ends:
+            self._reap(block=False)
+            if self.proc.returncode is None:
+                time.sleep(0.01)
+        self.kill()
+
+    def _close_pipes(self) -> None:
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+class _Pool:
+    def __init__(self):
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.idle: list[_Worker] = []
+        self.slots = threading.BoundedSemaphore(WORKERS)
+        self.workers = WORKERS
+        self.memory_limit = MEMORY_LIMIT
+
+    def warm(self, count: int) -> None:
+        with self.lock:
+            missing = min(count, self.workers) - len(self.idle)
+        for _ in range(missing):
+            worker = _Worker(self.memory_limit)
+            with self.lock:
+                self.idle.append(worker)
+
+    def _take(self) -> _Worker:
+        with self.lock:
+            while self.idle:
+                worker = self.idle.pop()
+                if worker.alive():
+                    return worker
+                worker.kill()
+        return _Worker(self.memory_limit)
+
+    def run(self, data: bytes) -> Outcome:
+        if not self.slots.acquire(timeout=WAIT_SECONDS):
+            return Outcome(refusal=BUSY, fate="busy")
+        try:
+            worker = self._take()
+            try:
+                outcome = worker.read(data)
+            except BaseException:
+                worker.kill()
+                raise
+            if worker.alive() and worker.served < DOCUMENTS_PER_WORKER:
+                with self.lock:
+                    self.idle.append(worker)
+            else:  # worn out or stopped by the document: a fresh one for the next upload
+                worker.stop()
+                threading.Thread(target=self._replace, daemon=True).start()
+            return outcome
+        finally:
+            self.slots.release()
+
+    def _replace(self) -> None:
+        try:
+            self.warm(1)
+        except Exception:  # noqa: BLE001 - the next upload starts one and says why
+            log.exception("Could not start a document worker")
+
+    def close(self) -> None:
+        with self.lock:
+            idle, self.idle = self.idle, []
+        for worker in idle:
+            worker.stop(wait=0.5)
+
+
+_POOL: _Pool | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> _Pool:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL.pid != os.getpid():  # a forked process starts its own
+            _POOL = _Pool()
+        return _POOL
+
+
+atexit.register(shutdown)
+
+
+# --- the worker's side ------------------------------------------------------------------
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _reset_peak() -> bool:
+    """Start measuring the peak resident memory anew (Linux: VmHWM)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_bytes(measured: bool) -> int:
+    if measured:
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _limit_qpdf() -> None:
+    import pikepdf.settings
+    pikepdf.settings.set_qpdf_limits(
+        flate_max_memory=QPDF_MEMORY, run_length_max_memory=QPDF_MEMORY,
+        png_max_memory=QPDF_MEMORY, tiff_max_memory=QPDF_MEMORY, dct_max_memory=QPDF_MEMORY,
+        max_stream_filters=3, parser_max_container_size=200_000, doc_max_warnings=200)
+
+
+def _serve(memory_limit: int) -> None:
+    """The worker: read documents from standard input, answer on standard output."""
+    from . import pdf_parse, word_parse  # noqa: F401 - imported before the ceiling is set
+    import pikepdf.settings
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)  # a stray print can never break the answers
+    _limit_qpdf()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > memory_limit:
+        hard = memory_limit
+    resource.setrlimit(resource.RLIMIT_AS, (min(memory_limit, hard), hard))
+    os.write(reply_fd, b"R")
+    while True:
+        head = _read_exact(0, 8)
+        if head is None:
+            return
+        header_size, size = struct.unpack("!II", head)
+        header = json.loads(_read_exact(0, header_size) or b"{}")
+        try:
+            data = _read_exact(0, size)
+        except MemoryError:  # the upload alone is past the ceiling
+            _answer(reply_fd, {"status": "memory"})
+            os._exit(_EXIT_MEMORY)
+        if data is None:
+            return
+        _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+        budget = int(_cpu_used()) + 1 + int(header.get("cpu_seconds", CPU_SECONDS))
+        if cpu_hard != resource.RLIM_INFINITY:
+            budget = min(budget, cpu_hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (budget, cpu_hard))
+        options.configure(meeting_types=header.get("meeting_types") or None,
+                          cpr_enabled=header.get("cpr_enabled"))
+        measured = _reset_peak()
+        limit_errors = pikepdf.settings.qpdf_limit_errors()
+        code = 0
+        try:
+            record, findings = read_in_process(data)
+            del data
+            if pikepdf.settings.qpdf_limit_errors() != limit_errors:
+                raise DocumentError(QPDF_LIMIT)
+            reply = {"status": "ok", "record": record,
+                     "findings": [[f.code, f.severity, f.path, f.message] for f in findings]}
+        except DocumentError as exc:
+            reply = {"status": "refused", "message": str(exc)}
+        except MemoryError:
+            data = None
+            reply, code = {"status": "memory"}, _EXIT_MEMORY
+        except RecursionError:
+            reply = {"status": "refused", "message": "Filen er indlejret for dybt til at være en "
+                                                     "formular og bliver ikke læst."}
+        except Exception:  # noqa: BLE001 - a reader's bug: the service logs it
+            import traceback
+            reply, code = {"status": "failed", "traceback": traceback.format_exc()}, _EXIT_BROKEN
+        reply["peak"] = _peak_bytes(measured)
+        code = _answer(reply_fd, reply) or code
+        if code:
+            os._exit(code)
+
+
+def _answer(fd: int, reply: dict) -> int:
+    """Send a reply; a reply too big for the ceiling becomes "memory" (and exit code 3)."""
+    code = 0
+    try:
+        body = json.dumps(reply).encode()
+    except MemoryError:
+        body, code = _MEMORY_REPLY, _EXIT_MEMORY
+    os.write(fd, struct.pack("!I", len(body)))
+    view = memoryview(body)
+    while view:
+        view = view[os.write(fd, view):]
+    return code
