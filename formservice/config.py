@@ -13,8 +13,7 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_MEETING_TYPES | the profile's, else UM and NM ("UM=Udviklingsmøde;NM=Netværksmøde") |
 | FORMSERVICE_CPR_ENABLED | the profile's, else off |
 | FORMSERVICE_MAX_UPLOAD_MB | 20 |
-| FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins per user and address before the back-off starts |
-| FORMSERVICE_LOGIN_BACKOFF_SECONDS | 30: the first wait, doubled by each further failure (at most 1 hour) |
+| FORMSERVICE_LOGIN_ATTEMPTS | 5 failed logins of one user name from one address in 15 minutes lock that pair for 15 minutes; each further lock within a day lasts twice as long (at most a day) |
 | FORMSERVICE_LOGIN_ADDRESS_LIMIT | 50 failed logins from one address per 15 minutes: then its wrong passwords are refused with 429 (right ones still log in) |
 | FORMSERVICE_TRUSTED_PROXIES | 0: how many proxies in front set X-Forwarded-For/-Proto (ProxyFix) |
 | FORMSERVICE_TOKEN_DAYS | 90: an API token's lifetime |
@@ -195,7 +194,6 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "BATCH_SWEEP_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_SWEEP_SECONDS", 10)),
         "LOGIN_ATTEMPTS": _int(env, "FORMSERVICE_LOGIN_ATTEMPTS", 5),
         "LOGIN_WINDOW_MINUTES": 15,
-        "LOGIN_BACKOFF_SECONDS": _int(env, "FORMSERVICE_LOGIN_BACKOFF_SECONDS", 30),
         "LOGIN_ADDRESS_LIMIT": _int(env, "FORMSERVICE_LOGIN_ADDRESS_LIMIT", 50),
         "TRUSTED_PROXIES": _int(env, "FORMSERVICE_TRUSTED_PROXIES", 0),
         "TOKEN_LIFETIME_DAYS": _int(env, "FORMSERVICE_TOKEN_DAYS", 90),
