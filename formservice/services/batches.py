@@ -73,7 +73,8 @@ def check_plan(uow: UnitOfWork, actor: Actor, entries: list, today: dt.date) -> 
         user_of(actor)
         reports = _cases_checked(uow, actor, plan_jobs(entries, today))
         uow.audit(actor, "read", "batch_plan", detail={
-            "entries": len(reports), "documents": sum(len(r.jobs) for r in reports)})
+            "entries": len(reports), "documents": sum(len(r.jobs) for r in reports),
+            "cases": sorted({r.case_id for r in reports if r.case_id is not None})})
         uow.commit()
         return reports
 
@@ -367,7 +368,8 @@ def download(uow: UnitOfWork, actor: Actor, session_factory, batch_id: int):
         if not state.ready:
             raise Conflict(f"Bestillingen er ikke færdig endnu ({state.done} af "
                            f"{state.total} dokumenter).")
-        uow.audit(actor, "download", "batch", batch.id)
+        uow.audit(actor, "download", "batch", batch.id,
+                  detail={"cases": queries.cases_of_batch(uow.session, batch.id)})
         uow.commit()
         return zip_chunks(session_factory, batch.id, batch.report)
 

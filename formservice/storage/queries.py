@@ -200,6 +200,12 @@ def pending_item_ids(session, batch_id: int) -> list[int]:
                                 .order_by(BatchItem.position)))
 
 
+def cases_of_batch(session, batch_id: int) -> list[int]:
+    return sorted(case_id for case_id in session.scalars(
+        select(BatchItem.case_id).where(BatchItem.batch_id == batch_id,
+                                        BatchItem.case_id.is_not(None)).distinct()))
+
+
 def claimed_items(session, item_ids, worker: str) -> list[BatchItem]:
     return list(session.scalars(select(BatchItem).where(
         BatchItem.id.in_(item_ids), BatchItem.status == "pending",
