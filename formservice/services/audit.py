@@ -79,7 +79,7 @@ def case_trail(uow: UnitOfWork, actor: Actor, case_id: int) -> list[dict]:
         ids = {event.user_id for event in found if event.user_id is not None}
         roles = dict(session.execute(select(User.id, User.role).where(User.id.in_(ids))).all()) if ids else {}
         entries = [{"case_id": case_id, "username": event.username,
-                    "role": roles.get(event.user_id), "at": _utc(event.at).isoformat(),
+                    "role": event.role or roles.get(event.user_id), "at": _utc(event.at).isoformat(),
                     "action": event.action, "what": _what(event), "address": event.address,
                     "outcome": event.outcome} for event in found]
         uow.audit(actor, "export", "audit", None, case_id, detail={"count": len(entries)})

@@ -100,6 +100,7 @@ class UnitOfWork:
         self.session.add(AuditEvent(
             user_id=user.id if user is not None else None,
             username=user.username if user is not None else None,
+            role=user.role if user is not None else None,
             action=action, resource=resource,
             resource_id=None if resource_id is None else str(resource_id)[:40],
             case_id=case_id, outcome=outcome, address=(actor.address or None) and actor.address[:64],

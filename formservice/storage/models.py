@@ -230,6 +230,7 @@ class AuditEvent(Base):
                                             server_default=func.now(), index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     username: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(20))  # the user's role when acting
     action: Mapped[str] = mapped_column(String(40))  # read | download | upload | change | create | denied | login ...
     resource: Mapped[str] = mapped_column(String(40))
     resource_id: Mapped[str | None] = mapped_column(String(40))
