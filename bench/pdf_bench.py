@@ -5,7 +5,9 @@
 Workload: first_meeting with 8 participants and 10 actions (so the template has
 continuation pages). Baselines on the same template: pypdf's
 update_page_form_field_values (Latin-1 appearances, no wrapping), pypdf's get_fields for
-parsing, and pdftk fill_form with XFDF as a subprocess.
+parsing, and pdftk fill_form with XFDF as a subprocess. "parse in the worker" is the
+parse every upload gets (services.forms.parse): the same reading in a pre-started worker
+process with a memory ceiling.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from word_bench import per_second, workload  # noqa: E402
 
 from formservice.documents.pdf_fill import _display, _values, pdf_template  # noqa: E402
 from formservice.documents.pdf_parse import parse_pdf  # noqa: E402
+from formservice.documents.sandbox import read_document, start  # noqa: E402
 
 
 def with_helvetica(template: bytes) -> bytes:
@@ -77,6 +80,8 @@ def main():
         "pypdf get_fields": per_second(lambda: PdfReader(io.BytesIO(filled)).get_fields(), seconds),
         "formservice parse": per_second(lambda: parse_pdf(filled), seconds),
     }
+    start(1)  # uploads are read in a bounded worker process (documents.sandbox)
+    results["parse in the worker"] = per_second(lambda: read_document(filled), seconds)
     pdftk = shutil.which("pdftk")
     if pdftk:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "documents"))
@@ -96,6 +101,8 @@ def main():
         base = parse_base if "parse" in name or "get_fields" in name else fill_base
         name = name.strip()
         print(f"{name:20s} {rate:8.1f} docs/s  {ms:7.2f} ms/doc  {rate / base:6.2f}x baseline")
+    overhead = results["parse in the worker"][1] - results["formservice parse"][1]
+    print(f"worker overhead: {overhead:.2f} ms/doc")
 
 
 if __name__ == "__main__":

@@ -214,7 +214,8 @@ def pdf_field(document, path: str):
     return found
 
 
-def object_stream_pdf(pdf: bytes, padding: int = 0, filters=("/FlateDecode",)) -> bytes:
+def object_stream_pdf(pdf: bytes, padding: int = 0, filters=("/FlateDecode",),
+                      kind: str = "/ObjStm") -> bytes:
     """The PDF written again with every object but the streams in one object stream and
     a cross-reference stream, as Acrobat saves. `padding` spaces after the objects make
     the object stream a flate bomb (1 GB unpacks from about 1 MB)."""
@@ -245,7 +246,7 @@ def object_stream_pdf(pdf: bytes, padding: int = 0, filters=("/FlateDecode",)) -
         data = zlib.compress(data)
     container = max(obj.objgen[0] for obj in objects) + 1
     offsets[container] = len(out)
-    out += (f"{container} 0 obj\n<< /Type /ObjStm /N {len(others)} /First {len(first)} "
+    out += (f"{container} 0 obj\n<< /Type {kind} /N {len(others)} /First {len(first)} "
             f"/Filter [{' '.join(filters)}] /Length {len(data)} >>\nstream\n").encode()
     out += data + b"\nendstream\nendobj\n"
     xref = container + 1
@@ -455,6 +456,9 @@ def corpus() -> dict[str, Hostile]:
         # PDF
         "pdf: flate bomb in an object stream (1 GB from 1 MB)": Hostile(
             bomb_pdf, "formular.pdf", "komprimeringsbombe"),
+        "pdf: flate bomb in an object stream typed /Obj#53tm": Hostile(
+            object_stream_pdf(pdf, padding=GIGABYTE // 2, kind="/Obj#53tm"), "formular.pdf",
+            "komprimeringsbombe"),
         "pdf: object stream compressed twice": Hostile(
             object_stream_pdf(pdf, filters=("/FlateDecode", "/FlateDecode")), "formular.pdf",
             "komprimeret"),

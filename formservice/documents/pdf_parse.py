@@ -51,6 +51,7 @@ MAX_INFLATED_BYTES = 96 * 1024 * 1024  # every stream together, inflated
 MAX_XMP_BYTES = 1024 * 1024  # the XMP metadata (a PDF reader writes a few kB)
 _ACTION_KEYS = ("/A", "/AA", "/OpenAction")
 _ROW = re.compile(r"[0-9]{1,4}")
+_ODD_ASCII = re.compile(r"[\x00-\x1f\x7f./\\]")  # in a part of a field's name
 
 TOO_MANY_PARTS = "PDF'en har langt flere dele, end en formular har, og bliver ikke læst."
 TOO_BIG = ("PDF'en pakker sig ud til en mistænkeligt stor størrelse (en såkaldt "
@@ -108,59 +109,65 @@ def _is_zip(data: bytes) -> bool:
 _AFTER_KEYWORD = re.compile(rb"[ \t]*(?:\r\n|\n|\r)")
 _DECODERS = re.compile(rb"/(\w*Decode|Fl|LZW|RL|AHx|A85|CCF|DCT)(?![\w])")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_INDIRECT_TYPE = re.compile(rb"/Type\s+\d+\s+\d+\s+R")
 _OBJECT_COUNT = re.compile(rb"/N\s+(\d{1,12})")
 _CHUNK = 64 * 1024
+
+
+def _name(text: str) -> bytes:
+    """A pattern for a PDF name whose characters may each be written #xx."""
+    pattern = b"/"
+    for char in text:
+        high, low = f"{ord(char):02X}"
+        pattern += b"(?:%s|#%s[%s%s])" % (re.escape(char).encode(), high.encode(),
+                                          low.upper().encode(), low.lower().encode())
+    return pattern
+
+
+_NAME_END = rb"(?![^\s/<>\[\]()%{}])"
+# what marks an object or cross-reference stream: its /Type, or a /Type given elsewhere
+_STRUCTURAL = re.compile(b"(?:" + _name("ObjStm") + _NAME_END + b"|" + _name("XRef") + _NAME_END
+                         + b"|" + _name("Type") + rb"\s*\d+\s+\d+\s+R)")
 
 
 def check_streams(data: bytes) -> None:
     """Refuse a PDF whose object or cross-reference streams unpack too far, before qpdf
     unpacks any of them (it does so to find the objects, as soon as the file is opened).
 
-    Every stream is found by its keyword (a stream never sits inside another object, so
-    its dictionary is plain text just before it); those that are, or may be, object or
-    cross-reference streams are inflated piece by piece, counting the bytes and keeping
-    none of them. They may only be Flate-compressed, once. Other streams (fonts, images,
-    pages) are decoded only on demand, and the readers bound those they decode."""
+    Such a stream is found by its type (/ObjStm, /XRef, however its name is written, or a
+    /Type that points elsewhere) and the `stream` keyword after it in the same object (a
+    stream never sits inside another object, so its dictionary is plain text); it may only
+    be Flate-compressed, once, and is inflated piece by piece, counting the bytes and
+    keeping none of them. Other streams (fonts, images, pages) are decoded only on demand,
+    and the readers bound those they decode."""
     view = memoryview(data)
-    total = streams = 0
-    for start, end in _streams(data):
-        streams += 1
-        if streams > MAX_OBJECTS:
-            raise DocumentError(TOO_MANY_PARTS)
-        opened = data.rfind(b"obj", max(0, start - 4096), start)
-        if opened < 0:  # no dictionary in sight: measure it to be safe
-            dictionary, structural = data[max(0, start - 4096):start], True
-        else:
-            dictionary = data[opened + 3:start]
-            if b"#" in dictionary:  # /Obj#53tm is /ObjStm
-                dictionary = _NAME_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), dictionary)
-            structural = (b"/ObjStm" in dictionary or b"/XRef" in dictionary
-                          or _INDIRECT_TYPE.search(dictionary) is not None)
-        if not structural:
+    total = 0
+    checked: set[int] = set()
+    for found in _STRUCTURAL.finditer(data):
+        keyword = data.find(b"stream", found.end())
+        if keyword < 0 or keyword in checked:
             continue
+        ends = data.find(b"endobj", found.end(), keyword)
+        after = _AFTER_KEYWORD.match(data, keyword + 6)
+        if ends >= 0 or after is None:  # not a stream's dictionary
+            continue
+        checked.add(keyword)
+        if len(checked) > MAX_OBJECTS:
+            raise DocumentError(TOO_MANY_PARTS)
+        opened = data.rfind(b"obj", max(0, found.start() - 4096), found.start())
+        dictionary = data[opened + 3 if opened >= 0 else found.start():keyword]
+        if b"#" in dictionary:  # /Flate#44ecode is /FlateDecode
+            dictionary = _NAME_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), dictionary)
         if _DECODERS.findall(dictionary) not in ([], [b"FlateDecode"]):
             raise DocumentError("PDF'en er komprimeret på en måde, som en formular aldrig er "
                                 "(flere lag eller en usædvanlig metode), og bliver ikke læst.")
         count = _OBJECT_COUNT.search(dictionary)
         if count and int(count.group(1)) > MAX_OBJECTS:
             raise DocumentError(TOO_MANY_PARTS)
-        size = _inflated_size(view, end, min(MAX_OBJECT_STREAM_BYTES,
-                                             MAX_INFLATED_BYTES - total))
+        size = _inflated_size(view, after.end(), min(MAX_OBJECT_STREAM_BYTES,
+                                                     MAX_INFLATED_BYTES - total))
         if size > MAX_OBJECT_STREAM_BYTES or total + size > MAX_INFLATED_BYTES:
             raise DocumentError(TOO_BIG)
         total += size
-
-
-def _streams(data: bytes):
-    """(where the keyword starts, where the data starts) of every `stream` keyword."""
-    position = data.find(b"stream")
-    while position >= 0:
-        if data[position - 3:position] != b"end":
-            after = _AFTER_KEYWORD.match(data, position + 6)
-            if after:
-                yield position, after.end()
-        position = data.find(b"stream", position + 6)
 
 
 def _inflated_size(view: memoryview, start: int, limit: int) -> int:
@@ -448,8 +455,8 @@ def _full_name(prefix: str, partial) -> str:
     if len(prefix) + 1 + len(text) > MAX_NAME:
         raise DocumentError(f"PDF'en har et feltnavn på over {MAX_NAME} tegn; en formulars "
                             "feltnavne er korte. Filen bliver ikke læst.")
-    if not text or "." in text or "/" in text or "\\" in text or any(
-            unicodedata.category(ch)[0] == "C" for ch in text):
+    if not text or _ODD_ASCII.search(text) or (not text.isascii() and any(
+            unicodedata.category(ch)[0] == "C" for ch in text)):
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise DocumentError(f"PDF'en har et felt med navnet «{shown}», som ingen formular har "
                             "(tomt, med '.', '/', '\\' eller styretegn). Filen bliver ikke "

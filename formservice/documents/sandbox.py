@@ -187,21 +187,29 @@ class _Worker:
                 left -= len(chunk)
         return b"".join(chunks)
 
-    def _write(self, payload, deadline: float) -> bool:
-        view = memoryview(payload)
+    def _write(self, parts, deadline: float) -> bool:
+        """Write the parts in order (one system call when the pipe takes them), without
+        joining them: the upload is never copied."""
+        views = [memoryview(part) for part in parts if len(part)]
         with selectors.DefaultSelector() as selector:
             selector.register(self._in, selectors.EVENT_WRITE)
-            while view:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    return False
+            while views:
                 try:
-                    written = os.write(self._in, view[:1 << 20])
+                    written = os.writev(self._in, [view[:1 << 20] for view in views[:2]])
                 except BlockingIOError:
-                    continue
+                    written = 0
                 except (BrokenPipeError, ConnectionResetError):
                     return False
-                view = view[written:]
+                while written and views:
+                    taken = min(written, len(views[0]))
+                    views[0] = views[0][taken:]
+                    written -= taken
+                    if not views[0]:
+                        views.pop(0)
+                if views:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not selector.select(remaining):
+                        return False
         return True
 
     def read(self, data: bytes) -> Outcome:
@@ -211,8 +219,8 @@ class _Worker:
                              "cpr_enabled": options.cpr_enabled(),
                              "cpu_seconds": CPU_SECONDS}).encode()
         self.served += 1
-        sent = (self._write(struct.pack("!II", len(header), len(data)) + header, deadline)
-                and self._write(data, deadline))
+        sent = self._write((struct.pack("!II", len(header), len(data)) + header, data),
+                           deadline)
         size = self._read(4, deadline) if sent else None
         if size is None:
             return self._ended(started, deadline)
@@ -457,8 +465,12 @@ def _serve(memory_limit: int) -> None:
         if cpu_hard != resource.RLIM_INFINITY:
             budget = min(budget, cpu_hard)
         resource.setrlimit(resource.RLIMIT_CPU, (budget, cpu_hard))
-        options.configure(meeting_types=header.get("meeting_types") or None,
-                          cpr_enabled=header.get("cpr_enabled"))
+        wanted = tuple(tuple(pair) for pair in header.get("meeting_types") or ())
+        if (wanted and wanted != options.meeting_types()) or (
+                header.get("cpr_enabled") is not None
+                and header["cpr_enabled"] != options.cpr_enabled()):
+            options.configure(meeting_types=wanted or None,
+                              cpr_enabled=header.get("cpr_enabled"))
         measured = _reset_peak()
         limit_errors = pikepdf.settings.qpdf_limit_errors()
         code = 0
@@ -493,8 +505,7 @@ def _answer(fd: int, reply: dict) -> int:
         body = json.dumps(reply).encode()
     except MemoryError:
         body, code = _MEMORY_REPLY, _EXIT_MEMORY
-    os.write(fd, struct.pack("!I", len(body)))
-    view = memoryview(body)
+    view = memoryview(struct.pack("!I", len(body)) + body)
     while view:
         view = view[os.write(fd, view):]
     return code
