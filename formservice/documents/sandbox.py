@@ -232,14 +232,23 @@ class _Worker:
         body = self._read(length, deadline)
         if body is None:
             return self._ended(started, deadline)
-        reply = json.loads(body)
-        outcome = Outcome(peak_rss=reply.get("peak", 0), seconds=self._since(started))
+        try:
+            return self._outcome(json.loads(body), started)
+        except (ValueError, TypeError, KeyError, AttributeError):  # not an answer we sent
+            log.error("The document worker answered something else than a reply")
+            self.kill()
+            return Outcome(refusal=READER_STOPPED, fate="stopped", seconds=self._since(started))
+
+    def _outcome(self, reply: dict, started: float) -> Outcome:
+        outcome = Outcome(peak_rss=int(reply.get("peak", 0)), seconds=self._since(started))
         status = reply["status"]
         if status == "ok":
+            if not isinstance(reply["record"], dict):
+                raise TypeError("record")
             outcome.record = reply["record"]
-            outcome.findings = [Finding(*item) for item in reply["findings"]]
+            outcome.findings = [Finding(*map(str, item)) for item in reply["findings"]]
         elif status == "refused":
-            outcome.refusal, outcome.fate = reply["message"], "refused"
+            outcome.refusal, outcome.fate = str(reply["message"]), "refused"
         elif status == "memory":
             outcome.refusal, outcome.fate = TOO_MUCH_MEMORY, "memory"
         else:
@@ -383,7 +392,19 @@ def _pool() -> _Pool:
         return _POOL
 
 
+def _forget_pool_after_fork() -> None:
+    """A forked process starts its own workers; it closes its copies of the parent's
+    pipes, so the parent's workers still see the end of their input when it is done."""
+    global _POOL, _POOL_LOCK
+    pool, _POOL, _POOL_LOCK = _POOL, None, threading.Lock()
+    if pool is not None:
+        for worker in pool.idle:
+            worker._close_pipes()
+
+
 atexit.register(shutdown)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
 
 
 # --- the worker's side ------------------------------------------------------------------
