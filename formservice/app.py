@@ -26,7 +26,9 @@ def create_app(config: dict | None = None) -> Flask:
                 static_folder=str(Path(__file__).resolve().parent / "web" / "static"),
                 template_folder=str(Path(__file__).resolve().parent / "web" / "templates"))
     app.config.update(settings)
-    app.url_map.converters["id"] = IdConverter  # before any route is added
+    # Before any route is added: a number in a path is a database id, 1 … 2^31-1, whether
+    # the route says <id:…> or <int:…>; any other is a 404 that never reaches the database.
+    app.url_map.converters["id"] = app.url_map.converters["int"] = IdConverter
     # JSON bodies and the pages' forms carry a form's data, not a file: 2 MB is ~100 times a
     # long set of minutes, and refused before a byte is read (files: MAX_UPLOAD_BYTES).
     app.config.setdefault("MAX_FORM_BYTES", MAX_FORM_BYTES)

@@ -132,8 +132,8 @@ def check_query_ids():
     """before_request: a query parameter naming an id (case_id, before_id, …) is a number
     from 1 to 2^31-1 or refused here (422), whatever schema reads it: a larger number would
     overflow the database's integer (a 500), and none can exist."""
-    if not request.path.startswith("/api/"):
-        return
+    if not request.path.startswith("/api/") or request.url_rule is None:
+        return  # no such path or method: its 404/405 comes first
     for name, value in request.args.items(multi=True):
         if name.endswith("_id") and value.strip().lstrip("+-").isdigit():
             if not 0 < int(value) <= MAX_ID:
