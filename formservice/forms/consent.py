@@ -82,7 +82,7 @@ class InformationKinds(Block):
 class Party(Block):
     party = f.text("Part (navn eller faggruppe)")
     profession = f.choice("Faggruppe", PROFESSIONS)
-    direction = f.choice("Må", DIRECTIONS)
+    direction = f.choice("Indhente, videregive eller begge", DIRECTIONS)
 
 
 class Validity(Block):
@@ -181,6 +181,17 @@ GUIDANCE = (
         "pligt til at underrette kommunen. Den pligt gælder, selv om der ikke er givet "
         "samtykke, og går forud for tavshedspligten. Det samme gælder i akutte situationer, "
         "hvor hensynet til barnet kræver det.",
+        "I får en kopi",
+        "Når samtykket er skrevet under, får I en kopi af det, så I altid kan se, hvad I har "
+        "sagt ja til, hvem der må få oplysningerne, og hvor længe samtykket gælder.",
+        "Hvor gemmes samtykket?",
+        "Samtykket gemmes i kommunens sikre system sammen med dagsordener og referater fra "
+        "møderne om jeres barn. Kun de fagpersoner, der arbejder med jeres barn, kan se det, og "
+        "oplysningerne bruges kun til det, der står i samtykket. Når samtykket udløber eller "
+        "bliver trukket tilbage, skrives det på skemaet, og det bruges ikke mere.",
+        "Spørgsmål",
+        "Har I spørgsmål til samtykket, eller vil I vide, hvilke oplysninger vi har delt, så "
+        "spørg os. Vi svarer gerne, også efter at I har skrevet under.",
     )),
 )
 
