@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import time
 
 import hostile_files
 import pytest
@@ -547,3 +548,199 @@ def test_login_limit_is_configurable_and_applies_to_the_login_page(small_app):
                                            "csrf_token": token})
     assert response.status_code == 429
     assert "For mange" in response.get_data(as_text=True)
+
+
+# --- no 500 on any input: ids, characters, batches, sizes (issue 12) ----------------------
+
+HUGE_IDS = (0, 2**31, 2**63, 10**30)
+ID_PATHS = [
+    ("GET", "/cases/{n}"), ("PATCH", "/cases/{n}"), ("GET", "/cases/{n}/meetings"),
+    ("POST", "/cases/{n}/consents"), ("GET", "/meetings/{n}"), ("PUT", "/consents/{n}"),
+    ("GET", "/cases/{n}/documents"), ("POST", "/cases/{n}/documents"), ("GET", "/documents/{n}"),
+    ("GET", "/documents/{n}/download"), ("GET", "/cases/{n}/actions"),
+    ("GET", "/cases/{n}/forms/consent"), ("GET", "/cases/{n}/next-follow-up"),
+    ("GET", "/cases/{n}/calendar.ics"), ("GET", "/batches/{n}"), ("GET", "/batches/{n}/download"),
+]
+
+
+def test_ids_no_database_can_hold_are_404_in_paths_and_422_elsewhere(app, client, world):
+    """PostgreSQL's integer ends at 2^31-1, SQLite's at 2^63-1: a larger id in a path is
+    "not found" before any query; in a query string or a body it is a 422 naming the field."""
+    staff = world.auth("staff_a")
+    with nothing_stored(app, client):
+        for number in HUGE_IDS:
+            for method, path in ID_PATHS:
+                response = client.open(API + path.format(n=number), method=method, headers=staff,
+                                       json={"form": "consent", "data": {}}
+                                       if method in ("POST", "PUT", "PATCH") else None)
+                try:
+                    assert_refused(response, 404)
+                except AssertionError as exc:
+                    raise AssertionError(f"{method} {path} {number}: {exc}") from None
+            if number == 0:
+                continue
+            for path in (f"/due?institution_id={number}", f"/audit?case_id={number}",
+                         f"/audit?before_id={number}"):
+                body = assert_refused(client.get(API + path, headers=staff), 422, "id")
+                assert body["errors"][0]["path"] in ("institution_id", "case_id", "before_id")
+            for method, path, field, body in (
+                    ("POST", "/cases", "institution_id",
+                     {"institution_id": number, "child_name": "Ida"}),
+                    ("POST", "/cases", "caseworker_id",
+                     {"institution_id": world.institutions["A"], "child_name": "Ida",
+                      "caseworker_id": number}),
+                    ("PATCH", f"/cases/{world.cases['A']}", "caseworker_id", {"caseworker_id": number}),
+                    ("POST", "/batches", "institution_id", {"institution_id": number})):
+                answer = assert_refused(client.open(API + path, method=method, headers=staff,
+                                                    json=body), 422)
+                assert _paths(answer) == {field}, (path, answer)
+
+
+def _raw_json(client, method, path, headers, text: str):
+    return client.open(API + path, method=method, headers={**headers, "Content-Type": "application/json"},
+                       data=text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("character", ["\\u0000", "\\ud800", "\\udfff"], ids=["NUL", "high", "low"])
+def test_nul_and_lone_surrogates_are_422_naming_the_field(app, client, world, character):
+    """No database stores NUL (PostgreSQL refuses it) or a lone surrogate (not UTF-8): a
+    Danish 422 naming the field, wherever the text is, before anything is looked up."""
+    staff = world.auth("staff_a")
+    case_a = world.cases["A"]
+    consent = sample("consent")
+    consent["child"]["name"] = "Alma" + "\x01"  # replaced below by the raw escape
+    consent_json = json.dumps({"form": "consent", "data": consent}).replace("\\u0001", character)
+    with nothing_stored(app, client):
+        for method, path, headers, text, field in (
+                ("POST", "/cases", staff, f'{{"institution_id": {world.institutions["A"]}, '
+                                          f'"child_name": "Ida{character}"}}', "child_name"),
+                ("PATCH", f"/cases/{case_a}", staff, f'{{"group_name": "Stue {character}"}}', "group_name"),
+                ("POST", "/session", {}, f'{{"username": "staff_a{character}", "password": "x"}}', "username"),
+                ("POST", "/tokens", staff, f'{{"name": "min{character}"}}', "name"),
+                ("POST", f"/cases/{case_a}/consents", staff, consent_json, "data.child.name"),
+                ("POST", "/forms/consent/validate", staff,
+                 consent_json.replace('{"form": "consent", "data": ', "")[:-1], "child.name"),
+                ("POST", "/batches", staff,
+                 f'{{"entries": [{{"child": {{"name": "Bo{character}", "birth_date": "2020-01-01"}}, '
+                 f'"forms": ["consent"]}}]}}', "entries.0.child.name"),
+                ("POST", "/cases", staff, f'{{"institution_id": 1, "child_name": "Ida", '
+                                          f'"x{character}": 1}}', f"x{json.loads(chr(34) + character + chr(34))}")):
+            body = assert_refused(_raw_json(client, method, path, headers, text), 422, "tegn")
+            assert body["errors"][0]["path"] == field, (path, body)
+            assert field in body["message"] or field.startswith("x"), body["message"]
+    # other control characters in a name: refused by the case's own schema, field named
+    body = assert_refused(client.post(f"{API}/cases", headers=staff, json={
+        "institution_id": world.institutions["A"], "child_name": "Ida\x07"}), 422, "child_name")
+    assert _paths(body) == {"child_name"}
+
+
+def test_an_upload_file_name_loses_its_control_characters(app, client, world):
+    """A file name's NUL or control characters are dropped (harmless), and it is cut to
+    what the column holds, the extension kept."""
+    staff = world.auth("staff_a")
+    document = rendered("consent", "docx")
+    response = upload(client, staff, world.cases["A"], document, "sam\x00tyk\x1bke.docx")
+    assert response.status_code == 201, response.json
+    stored = client.get(f"{API}/documents/{response.json['record']['document_id']}", headers=staff)
+    assert stored.json["filename"] == "samtykke.docx"
+    response = upload(client, staff, world.cases["A"], rendered("consent", "pdf"),
+                      "å" * 400 + ".pdf")
+    assert response.status_code == 201, response.json
+    stored = client.get(f"{API}/documents/{response.json['record']['document_id']}", headers=staff)
+    assert len(stored.json["filename"]) <= 255 and stored.json["filename"].endswith("å.pdf")
+
+
+@pytest.mark.parametrize("which", ["unknown", "another institution's", "beyond any id"])
+def test_a_batch_entry_naming_a_case_not_mine_is_a_bad_entry(app, client, world, which):
+    staff = world.auth("staff_a")
+    case_id = {"unknown": 999_999, "another institution's": world.cases["B"],
+               "beyond any id": 2**40}[which]
+    entry = {"child": {"name": "Alma Nørgaard Sørensen", "birth_date": "2020-01-01"},
+             "forms": ["consent"], "case_id": case_id}
+    response = client.post(f"{API}/batches", headers=staff, json={"entries": [entry]})
+    assert response.status_code == 202, response.json
+    assert response.json["total"] == 0
+    [bad] = response.json["invalid_entries"]
+    assert bad["problems"] == [f"Sag: sag {case_id} findes ikke, eller du har ikke adgang til den."]
+    assert "Bo Bæk" not in response.get_data(as_text=True)
+    with app.extensions["formservice"].engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM batch_items")).scalar_one() == 0
+
+
+def test_405_says_which_methods_the_path_takes(client, world):
+    staff = world.auth("staff_a")
+    for method, path, allowed in (("DELETE", "/cases", {"GET", "POST"}),
+                                  ("PUT", f"/cases/{world.cases['A']}", {"GET", "PATCH"}),
+                                  ("DELETE", "/forms/consent", {"GET"})):
+        response = client.open(API + path, method=method, headers=staff)
+        assert_refused(response, 405)
+        assert allowed <= {m.strip() for m in response.headers["Allow"].split(",")}, response.headers
+
+
+def test_a_form_of_119047_participants_is_refused_at_once(app, client, world):
+    """The attack of issue 12: 20 MB of JSON was validated for 43 s and stored. Now the
+    body is refused before it is read (413), and a group over 200 rows before any row is
+    validated (422, the group named), through the API and the pages alike."""
+    staff = world.auth("staff_a")
+    data = sample("first_meeting")
+    row = data["participants"][0]
+    data["participants"] = [row] * 119_047
+    body = json.dumps({"form": "first_meeting", "data": data}).encode()
+    assert len(body) > 19 * 1024 * 1024
+    with nothing_stored(app, client):
+        started = time.monotonic()
+        response = client.post(f"{API}/cases/{world.cases['A']}/meetings", data=body,
+                               headers={**staff, "Content-Type": "application/json"})
+        assert time.monotonic() - started < 1
+        assert_refused(response, 413, "2 MB")
+        for rows in (201, 5_000):
+            data["participants"] = [row] * rows
+            started = time.monotonic()
+            for path in (f"/cases/{world.cases['A']}/meetings", "/forms/first_meeting/render"):
+                response = client.post(API + path, headers=staff,
+                                       json={"form": "first_meeting", "data": data}
+                                       if "meetings" in path else data)
+                answer = assert_refused(response, 422)
+                assert [e["path"] for e in answer["errors"]] == ["participants"]
+                assert f"For mange rækker ({rows:,}; højst 200).".replace(",", ".") == \
+                    answer["errors"][0]["message"]
+            assert time.monotonic() - started < 1
+            response = client.post(f"{API}/forms/first_meeting/validate", headers=staff, json=data)
+            assert response.json["ok"] is False
+            assert any(f["path"] == "participants" and "højst 200" in f["message"]
+                       for f in response.json["findings"])
+    data["participants"] = [row] * 200
+    response = client.post(f"{API}/forms/first_meeting/validate", headers=staff, json=data)
+    assert not any("rækker" in f["message"] for f in response.json["findings"])
+
+
+def test_an_action_field_longer_than_its_column_is_422(app, client, world):
+    data = sample("first_meeting")
+    data["actions"][0]["responsible"] = "Line " * 50
+    with nothing_stored(app, client):
+        body = assert_refused(client.post(f"{API}/cases/{world.cases['A']}/meetings",
+                                          headers=world.auth("staff_a"),
+                                          json={"form": "first_meeting", "data": data}), 422,
+                              "Ansvarlig: højst 200 tegn")
+        assert _paths(body) == {"actions.0.responsible"}
+
+
+def test_times_carry_their_offset(client, world):
+    """SQLite keeps no time zone: every time the API gives is ISO 8601 with its offset."""
+    staff = world.auth("staff_a")
+    document = upload(client, staff, world.cases["A"], rendered("consent", "docx")).json
+    times = [case["created_at"] for case in client.get(f"{API}/cases", headers=staff).json]
+    times.append(document["record"]["created_at"])
+    times += [d["created_at"] for d in client.get(
+        f"{API}/cases/{world.cases['A']}/documents", headers=staff).json]
+    for moment in times:
+        assert dt.datetime.fromisoformat(moment).utcoffset() is not None, moment
+
+
+def test_errors_are_documented_as_they_are(client):
+    spec = client.get(f"{API}/openapi.json").json
+    error = spec["components"]["schemas"]["Error"]
+    assert error["properties"]["status"]["type"] == "integer"
+    assert error["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/FieldError"}
+    assert spec["paths"]["/api/v1/cases"]["post"]["responses"]["413"] == {
+        "$ref": "#/components/responses/REQUEST_ENTITY_TOO_LARGE"}
