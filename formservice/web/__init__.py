@@ -56,8 +56,9 @@ CSRF_MESSAGE = ("Siden var for gammel, eller formularen manglede sit sikkerhedsf
 def init_app(app):
     # The API has its own protection (tokens, or the session's X-CSRF-Token header).
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
-    # A form filled in the browser is one field per cell; allow a large network map.
-    app.config.setdefault("MAX_FORM_PARTS", 5000)
+    # A form filled in the browser is one field per cell: the largest, a follow-up with 200
+    # rows in every group, has ~3,650 (Flask's default of 1,000 would refuse what the API takes).
+    app.config["MAX_FORM_PARTS"] = max(int(app.config.get("MAX_FORM_PARTS") or 0), 5000)
     csrf.init_app(app)
     init_filters(app)
     app.register_blueprint(bp)

@@ -192,3 +192,87 @@ def test_a_batch_of_another_user_is_a_404_page(app, client, world):
         response = client.get(url)
         assert response.status_code == 404, url
         assert response.mimetype == "text/html"
+
+
+# --- no 500 on any input (issue 12) -------------------------------------------------------
+
+@pytest.mark.parametrize("number", [0, 2**31, 2**63, 10**30])
+def test_ids_no_database_can_hold_are_a_404_page(staff_a, world, number):
+    for url in (f"/sager/{number}", f"/sager/{number}/formularer", f"/sager/{number}/upload",
+                f"/sager/{world.cases['A']}/poster/{number}",
+                f"/sager/{world.cases['A']}/dokumenter/{number}", f"/bestillinger/{number}",
+                f"/bestillinger/{number}/status"):
+        response = staff_a.get(url)
+        assert response.status_code == 404, url
+        assert "Siden findes ikke" in response.get_data(as_text=True), url
+
+
+def test_a_nul_in_a_login_or_a_case_name_is_a_danish_422_naming_the_field(client, world):
+    response = client.post("/login", data={"username": "staff_a\x00", "password": "x",
+                                           "csrf_token": csrf_token(client)})
+    assert response.status_code == 422
+    assert "Brugernavn: indeholder et tegn, der ikke kan gemmes (U+0000)." in \
+        response.get_data(as_text=True)
+    log_in(client, "staff_a")
+    for field, label in (("child_name", "Barnets navn"), ("group_name", "Stue/klasse")):
+        values = {"child_name": "Ida", "group_name": "Stue", field: "Ida\x00"}
+        response = client.post("/sager", data={**values, "institution_id": world.institutions["A"],
+                                               "csrf_token": csrf_token(client, "/")})
+        assert response.status_code == 422, field
+        assert f"{label}: indeholder et tegn, der ikke kan gemmes (U+0000)." in \
+            response.get_data(as_text=True)
+    with client.application.test_request_context():
+        names = formtools.session().scalars(select(Case.child_name)).all()
+    assert not any("\x00" in name for name in names)
+
+
+def test_a_page_form_over_the_limit_is_a_danish_413_and_a_full_form_fits(staff_a, world):
+    url = f"/sager/{world.cases['A']}/udfyld/follow_up_meeting"
+    token = csrf_token(staff_a, url)
+    response = staff_a.post(url, data={"csrf_token": token, "handling": "kontroller",
+                                       "meeting.place": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413 and response.mimetype == "text/html"
+    assert "Formularen er for stor (højst 2 MB" in response.get_data(as_text=True)
+    # every group with 200 rows, every cell filled in: the largest form a page can send
+    from formservice.forms.layout import sections
+    data = {"csrf_token": token, "handling": "kontroller"}
+    for section in sections("follow_up_meeting"):
+        for spec in section.fields:
+            if section.is_group:
+                for row in range(200):
+                    data[f"{section.name}.{row}.{spec.name}"] = "1"
+            else:
+                data[f"{section.name}.{spec.name}"] = "1"
+    response = staff_a.post(url, data=data)
+    assert response.status_code in (200, 422), response.status_code
+    assert "For mange rækker" not in response.get_data(as_text=True)
+    data["actions.200.description"] = "én række for meget"
+    response = staff_a.post(url, data=data)
+    assert "For mange rækker (201; højst 200)." in response.get_data(as_text=True)
+
+
+def test_a_batch_plan_naming_a_case_not_mine_shows_the_entry_and_starts_without_it(app, staff_a, world):
+    import io
+    import json
+    import re
+    plan = json.dumps({"entries": [
+        {"child": {"name": "Bo Bæk", "birth_date": "2020-01-01"}, "forms": ["consent"],
+         "case_id": world.cases["B"]},
+        {"child": {"name": "Ukendt", "birth_date": "2020-01-01"}, "forms": ["consent"],
+         "case_id": 2**40},
+        {"child": {"name": "Alma Nørgaard Sørensen", "birth_date": "2020-01-01"},
+         "forms": ["consent"], "case_id": world.cases["A"]}]}).encode()
+    token = csrf_token(staff_a, "/bestillinger")
+    response = staff_a.post("/bestillinger/kontrol", content_type="multipart/form-data", data={
+        "csrf_token": token, "kilde": "fil", "plan": (io.BytesIO(plan), "plan.json")})
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert f"Sag: sag {world.cases['B']} findes ikke, eller du har ikke adgang til den." in body
+    assert f"Sag: sag {2**40} findes ikke" in body
+    kept = re.search(r'name="plan" value="([^"]+)"', body).group(1)
+    response = staff_a.post("/bestillinger/start", data={"csrf_token": token, "plan": kept})
+    assert response.status_code == 302
+    with app.test_request_context():
+        from formservice.storage.models import BatchItem
+        items = formtools.session().scalars(select(BatchItem)).all()
+    assert [item.case_id for item in items] == [world.cases["A"]]
