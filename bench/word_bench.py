@@ -95,7 +95,8 @@ def main():
         if result is None:
             continue
         rate, ms = result
-        print(f"{name:24s} {rate:8.1f} docs/s  {ms:7.2f} ms/doc  {rate / baseline:6.1f}x naive")
+        versus = "naive" if results["naive docxtpl render"] else "render"
+        print(f"{name:24s} {rate:8.1f} docs/s  {ms:7.2f} ms/doc  {rate / baseline:6.1f}x {versus}")
     overhead = results["parse in the worker"][1] - results["formservice parse"][1]
     print(f"worker overhead: {overhead:.2f} ms/doc")
 

@@ -467,7 +467,10 @@ def _serve(memory_limit: int) -> None:
     if hard == resource.RLIM_INFINITY or hard > memory_limit:
         hard = memory_limit
     resource.setrlimit(resource.RLIMIT_AS, (min(memory_limit, hard), hard))
-    os.write(reply_fd, b"R")
+    try:
+        os.write(reply_fd, b"R")
+    except BrokenPipeError:  # the service stopped while this worker started
+        return
     while True:
         head = _read_exact(0, 8)
         if head is None:

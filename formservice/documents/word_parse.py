@@ -98,7 +98,6 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     package = DocxPackage(data)
     form_id, version = _identify(package)
     document, raw = package.xml_and_bytes("word/document.xml")
-    _check_tags(document)
     body = document.find(W + "body")
     if body is None:
         raise DocumentError("Dokumentet har intet indhold.")
@@ -110,21 +109,19 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     return make_record(form_id, reader.finish()), reader.findings
 
 
-def _check_tags(root) -> None:
-    """Refuse tags no form has: far too long, or a row number that is not a row number."""
-    for element in root.iter(TAG):
-        value = element.get(VAL) or ""
-        parts = value.split(".", 2)
-        if len(parts) == 3 and parts[1].isdigit() and not (
-                _ROW.fullmatch(parts[1]) and int(parts[1]) <= MAX_ROWS):
-            shown = parts[1] if len(parts[1]) <= 12 else parts[1][:12] + "…"
-            raise DocumentError(
-                f"Dokumentet har et felt-mærke med rækkenummeret «{shown}»; en formular har "
-                f"højst {MAX_ROWS} rækker i en tabel. Dokumentet bliver ikke læst.")
-        if len(value) > MAX_TAG:
-            raise DocumentError(
-                f"Dokumentet har et felt-mærke på {len(value)} tegn; en formulars mærker er "
-                f"højst {MAX_TAG} tegn. Dokumentet bliver ikke læst.")
+def _check_tag(value: str) -> None:
+    """Refuse a tag no form has: a row number that is not a row number, or far too long."""
+    parts = value.split(".", 2)
+    if len(parts) == 3 and parts[1].isdigit() and not (
+            _ROW.fullmatch(parts[1]) and int(parts[1]) <= MAX_ROWS):
+        shown = parts[1] if len(parts[1]) <= 12 else parts[1][:12] + "…"
+        raise DocumentError(
+            f"Dokumentet har et felt-mærke med rækkenummeret «{shown}»; en formular har "
+            f"højst {MAX_ROWS} rækker i en tabel. Dokumentet bliver ikke læst.")
+    if len(value) > MAX_TAG:
+        raise DocumentError(
+            f"Dokumentet har et felt-mærke på {len(value)} tegn; en formulars mærker er "
+            f"højst {MAX_TAG} tegn. Dokumentet bliver ikke læst.")
 
 
 def _identify(package: DocxPackage) -> tuple[str, int]:
@@ -297,6 +294,8 @@ def _table(table) -> list[list[_Cell]]:
             rows.append(row)
         elif tag == TAG:
             value = element.get(VAL)
+            if value:
+                _check_tag(value)
             if value and "." in value:
                 cell.tags.append(value)
                 cell.controls.append((len(cell.paras) - 1, element))
