@@ -120,3 +120,22 @@ def test_refusals_keep_the_worker():
     second = sandbox.run(b"%PDF-1.7\nnot really either")
     assert first.fate == second.fate == "refused"
     assert "beskadiget" in first.refusal
+
+
+@pytest.mark.parametrize("form_id", FORMS)
+def test_the_largest_form_a_person_may_send_is_read(form_id):
+    """200 rows in every group (the input limit) stays well inside the readers' limits
+    (5,000 content controls or fields) and the worker's ceiling."""
+    from formservice.documents.word_render import render_docx
+    raw = json.loads((SAMPLES / f"{form_id}.json").read_text())
+    for key, value in list(raw.items()):
+        if isinstance(value, list) and value:
+            raw[key] = (value * 200)[:200]
+    data, findings = load_data(form_id, raw)
+    assert data is not None, findings
+    for document in (render_docx(form_id, data), render_pdf(form_id, data, "Kommunen")[0]):
+        outcome = sandbox.run(document)
+        assert outcome.fate == "ok", outcome.refusal
+        groups = [value for value in outcome.record["data"].values() if isinstance(value, list)]
+        assert groups and all(len(group) == 200 for group in groups)
+        assert outcome.peak_rss < 150 * 1024 * 1024
