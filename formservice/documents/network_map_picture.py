@@ -34,6 +34,7 @@ darker).  Deterministic: the same data gives the same bytes.
 from __future__ import annotations
 
 import functools
+import heapq
 import io
 import math
 import os
@@ -214,6 +215,9 @@ class NetworkMapLayout:
     unplaced: list[PersonPlacement] = field(default_factory=list)  # listed in a corner
     hidden_unplaced: int = 0  # not listed for lack of room ("+ N flere")
     links: list[tuple[int, int]] = field(default_factory=list)  # pairs of person indexes
+    # each link's line as drawn: from one chip's centre to the other's, around every other
+    # chip, the child and the labels (a straight line where nothing is in the way)
+    link_paths: list[tuple[tuple[float, float], ...]] = field(default_factory=list)
     labels: list[TextLabel] = field(default_factory=list)
     legend_links: bool = False
     list_top: int | None = None  # where the list of unplaced people along the bottom starts
@@ -1005,6 +1009,193 @@ def _clears(box, centre, radius) -> bool:
     return math.hypot(nx - cx, ny - cy) >= radius
 
 
+_CHILD_SIZES = (44, 40, 36, 32, 28, 26)
+
+
+def _splits(words: list[str], lines: int):
+    """Every way to put `words` on `lines` lines, in order."""
+    if lines == 1:
+        yield (" ".join(words),)
+        return
+    for cut in range(1, len(words) - lines + 2):
+        for rest in _splits(words[cut:], lines - 1):
+            yield (" ".join(words[:cut]),) + rest
+
+
+def _child_block(child: str, sc: _Scale, size: int):
+    """The child's name as lines, their size and the circle's radius: the largest size at
+    which the name fits the circle on one, two or three lines broken between words (or
+    after a hyphen), the circle growing up to about a sixth of the picture; only a name
+    no circle can hold (hundreds of letters) is abbreviated."""
+    base_r, max_r, most_r = size * 0.05, size * 0.085, size * 0.13
+    words = []
+    for word in child.split(" "):  # a hyphenated name may break after its hyphen
+        parts = [part for part in word.replace("-", "-\n").split("\n") if part]
+        words.extend(parts or [word])
+
+    def joined(line_words):
+        return " ".join(line_words).replace("- ", "-")
+
+    best = None
+    if len(words) <= 12:
+        for limit in (max_r, most_r):
+            for px in (sc(v) for v in _CHILD_SIZES):
+                line_h = _line_height(px, True)
+                for count in range(1, min(3, len(words)) + 1):
+                    for split in _splits(words, count):
+                        lines = tuple(joined(line.split(" ")) for line in split)
+                        block_w = max(_text_width(line, px, True) for line in lines)
+                        radius = math.hypot(block_w / 2, line_h * count / 2) + sc(12)
+                        if radius <= limit and (best is None or radius < best[2]):
+                            best = (lines, px, radius)
+                    if best is not None:
+                        break
+                if best is not None:
+                    break
+            if best is not None:
+                break
+    if best is not None:
+        lines, px, radius = best
+        return lines, px, max(base_r, radius)
+    px = sc(_CHILD_SIZES[-1])
+    wrapped = _wrap(child, px, True, 2 * most_r * 0.75, True, max_lines=3)
+    lines = wrapped[0]
+    block_w = max(_text_width(line, px, True) for line in lines)
+    radius = math.hypot(block_w / 2, _line_height(px, True) * len(lines) / 2) + sc(12)
+    return lines, px, min(most_r, max(base_r, radius))
+
+
+# ------------------------------------------------------------------- link routing
+
+def _hits(p, q, box) -> bool:
+    """Whether the segment p-q passes through the inside of `box` (Liang-Barsky)."""
+    x0, y0, x1, y1 = box
+    dx, dy = q[0] - p[0], q[1] - p[1]
+    t0, t1 = 0.0, 1.0
+    for edge_p, edge_q in ((-dx, p[0] - x0), (dx, x1 - p[0]), (-dy, p[1] - y0),
+                           (dy, y1 - p[1])):
+        if edge_p == 0:
+            if edge_q <= 0:
+                return False
+            continue
+        t = edge_q / edge_p
+        if edge_p < 0:
+            t0 = max(t0, t)
+        else:
+            t1 = min(t1, t)
+        if t0 >= t1:
+            return False
+    return t1 - t0 > 1e-9
+
+
+def _inside(point, box) -> bool:
+    return box[0] < point[0] < box[2] and box[1] < point[1] < box[3]
+
+
+def _grow(box, by):
+    return (box[0] - by, box[1] - by, box[2] + by, box[3] + by)
+
+
+def _circle_box(centre, radius):
+    """The child's circle as four boxes that together cover it (an obstacle for links)."""
+    cx, cy = centre
+    boxes = []
+    for k in (0.38, 0.71, 0.92):
+        half = radius * k
+        other = math.sqrt(max(0.0, radius * radius - half * half))
+        boxes.append((cx - half, cy - other, cx + half, cy + other))
+        boxes.append((cx - other, cy - half, cx + other, cy + half))
+    return boxes
+
+
+def _length(points) -> float:
+    return sum(math.dist(a, b) for a, b in zip(points, points[1:]))
+
+
+def _route(start_box, end_box, obstacles, gap, extra=()):
+    """A line from one box's centre to the other's that passes through no obstacle: straight
+    when it can, else around the obstacles' corners and the `extra` points (the shortest
+    such path)."""
+    start = ((start_box[0] + start_box[2]) / 2, (start_box[1] + start_box[3]) / 2)
+    end = ((end_box[0] + end_box[2]) / 2, (end_box[1] + end_box[3]) / 2)
+
+    def clear(p, q):
+        left, right = min(p[0], q[0]), max(p[0], q[0])
+        top, bottom = min(p[1], q[1]), max(p[1], q[1])
+        return not any(_hits(p, q, box) for box in obstacles
+                       if box[0] < right and left < box[2] and box[1] < bottom and top < box[3])
+
+    if clear(start, end):
+        return (start, end)
+    corners = []
+    candidates = list(extra)
+    for box in obstacles:
+        x0, y0, x1, y1 = _grow(box, gap)
+        candidates.extend(((x0, y0), (x1, y0), (x0, y1), (x1, y1)))
+    for corner in candidates:
+        if not any(_inside(corner, other) for other in obstacles) and not _inside(
+                corner, start_box) and not _inside(corner, end_box):
+            corners.append(corner)
+    # one corner first (cheap, and what almost every map needs), then the shortest path
+    # through the corners that see each other
+    best = None
+    for corner in corners:
+        if clear(start, corner) and clear(corner, end):
+            path = (start, corner, end)
+            if best is None or _length(path) < _length(best):
+                best = path
+    if best is not None:
+        return best
+    nodes = [start, end] + corners
+    distance = {0: 0.0}
+    previous = {}
+    todo = [(math.dist(start, end), 0)]  # A*: by the length so far plus the straight rest
+    done = set()
+    while todo:
+        _, current = heapq.heappop(todo)
+        if current in done:
+            continue
+        done.add(current)
+        if current == 1:
+            break
+        for index, node in enumerate(nodes):
+            if index in done:
+                continue
+            length = distance[current] + math.dist(nodes[current], node)
+            if length < distance.get(index, math.inf) and clear(nodes[current], node):
+                distance[index] = length
+                previous[index] = current
+                heapq.heappush(todo, (length + math.dist(node, end), index))
+    if 1 not in previous:
+        return None
+    path, at = [end], 1
+    while at != 0:
+        at = previous[at]
+        path.append(nodes[at])
+    return tuple(reversed(path))
+
+
+def _route_links(layout: NetworkMapLayout, sc: _Scale) -> None:
+    placed = {p.index: p for p in layout.placed}
+    labels = [label.box for label in layout.labels if label.kind in ("sector", "ring", "legend")]
+    child = _circle_box(layout.centre, layout.child_radius + sc(4))
+    around = layout.child_radius + sc(16)  # points around the child to pass it by
+    cx, cy = layout.centre
+    ring = [(cx + around * math.cos(math.pi * k / 12), cy + around * math.sin(math.pi * k / 12))
+            for k in range(24)]
+    kept, paths = [], []
+    for a, b in layout.links:
+        obstacles = [_grow(p.box, sc(3)) for p in layout.placed if p.index not in (a, b)]
+        path = _route(placed[a].box, placed[b].box, obstacles + child + labels, sc(8), ring)
+        if path is None:
+            path = _route(placed[a].box, placed[b].box, obstacles + child, sc(8), ring)
+        if path is None:  # boxed in completely (absurdly crowded): not drawn, still listed
+            continue
+        kept.append((a, b))
+        paths.append(tuple((round(x, 1), round(y, 1)) for x, y in path))
+    layout.links, layout.link_paths = kept, paths
+
+
 def layout_network_map(data: dict | None, size_px: int = 1600) -> NetworkMapLayout:
     """Where everything in the picture goes (pixels, y down), without drawing.
 
@@ -1023,18 +1214,10 @@ def _layout(data: dict, size: int, list_below: bool) -> NetworkMapLayout:
     m = _Metrics.of(sc)
     margin = sc(14)
 
-    # The child in the middle: the circle grows a little for a long name.
+    # The child in the middle: the name on up to three lines, never cut; the circle grows
+    # a little for a long name.
     child = _child_name(data)
-    child_lines, child_px = (child,), sc(28)
-    base_r, max_r = size * 0.05, size * 0.085
-    for px in (sc(44), sc(40), sc(36), sc(32), sc(28)):
-        wrapped = _wrap(child, px, True, 2 * max_r * 0.8, px == sc(28))
-        if wrapped is not None:
-            child_lines, child_px = wrapped[0], px
-            break
-    block_w = max(_text_width(line, child_px, True) for line in child_lines)
-    block_h = len(child_lines) * _line_height(child_px, True)
-    child_r = min(max_r, max(base_r, math.hypot(block_w / 2, block_h / 2) + sc(12)))
+    child_lines, child_px, child_r = _child_block(child, sc, size)
 
     people = _people(data)
     cells: dict[tuple[str, int], list[_Person]] = {}
@@ -1133,6 +1316,7 @@ def _layout(data: dict, size: int, list_below: bool) -> NetworkMapLayout:
     layout.legend_links = bool(layout.links)
 
     _legend(layout, sc, margin)
+    _route_links(layout, sc)
     if band_h:
         layout.list_top = math.ceil(cy + outer) + sc(10)
         lister.band(layout, loose)
@@ -1462,10 +1646,9 @@ def render_layout(layout: NetworkMapLayout) -> Image.Image:
                width=max(1, sc(2)))
 
     # Links beneath the chips.
-    placed = {p.index: p for p in layout.placed}
-    for a, b in layout.links:
-        (ax, ay), (bx, by) = placed[a].centre, placed[b].centre
-        g.line((ax, ay, bx, by), fill=(95, 95, 95), width=sc(3))
+    for path in layout.link_paths:
+        g.line([coordinate for point in path for coordinate in point], fill=(95, 95, 95),
+               width=sc(3), joint="curve")
 
     # The child.
     r = layout.child_radius

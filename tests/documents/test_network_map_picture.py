@@ -394,3 +394,84 @@ def test_falls_back_to_reportlab_vera_without_dejavu(monkeypatch):
         monkeypatch.undo()
         _clear_font_caches(module)
     assert font_path() == module._DEJAVU[0] or os.path.isfile(font_path())
+
+
+# ------------------------------------------------------- the child's name, the links
+
+
+def _segment_hits_box(p, q, box, steps=400):
+    """Whether the segment p-q enters the inside of `box` (sampled, independent of the
+    layout's own geometry)."""
+    x0, y0, x1, y1 = box
+    for i in range(steps + 1):
+        t = i / steps
+        x, y = p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t
+        if x0 + 0.5 < x < x1 - 0.5 and y0 + 0.5 < y < y1 - 0.5:
+            return True
+    return False
+
+
+def _segment_enters_circle(p, q, centre, radius):
+    (px, py), (qx, qy), (cx, cy) = p, q, centre
+    dx, dy = qx - px, qy - py
+    t = 0.0 if dx == dy == 0 else max(0.0, min(1.0, ((cx - px) * dx + (cy - py) * dy)
+                                                   / (dx * dx + dy * dy)))
+    return math.hypot(px + t * dx - cx, py + t * dy - cy) < radius - 0.5
+
+
+def check_links(layout):
+    assert len(layout.link_paths) == len(layout.links)
+    placed = {p.index: p for p in layout.placed}
+    for (a, b), path in zip(layout.links, layout.link_paths):
+        assert path[0] == pytest.approx(placed[a].centre, abs=1)
+        assert path[-1] == pytest.approx(placed[b].centre, abs=1)
+        for start, end in zip(path, path[1:]):
+            for p in layout.placed:
+                if p.index not in (a, b):
+                    assert not _segment_hits_box(start, end, p.box), (placed[a].name,
+                                                                      placed[b].name, p.name)
+            assert not _segment_enters_circle(start, end, layout.centre, layout.child_radius)
+
+
+def blocked_map():
+    """Links whose straight lines would run behind other people's boxes and the child."""
+    people = [person(name, relation, sector, closeness) for name, relation, sector, closeness in (
+        ("Mor Mette", "Mor", "family", 1), ("Far Jens", "Far", "family", 1),
+        ("Mormor Inger", "Mormor", "family", 2), ("Nabo Lis", "Nabo", "friends", 2),
+        ("Pædagog Søren", "Pædagog", "school", 1), ("Sundhedsplejerske Hanne", "Sundhedspl.",
+                                                     "professional", 3),
+        ("Sprogkonsulent Line", "PPR", "professional", 2), ("Træner Anja", "Træner", "school", 3),
+        ("Onkel Kasper", "Onkel", "family", 3), ("Veninde Freja", "Veninde", "friends", 2))]
+    pairs = [("Mor Mette", "Sundhedsplejerske Hanne"), ("Onkel Kasper", "Sprogkonsulent Line"),
+             ("Veninde Freja", "Træner Anja"), ("Nabo Lis", "Pædagog Søren"),
+             ("Mormor Inger", "Nabo Lis")]
+    return {"child": {"name": "Alma Nørgaard Sørensen"}, "people": people,
+            "links": [{"person_a": a, "person_b": b} for a, b in pairs]}
+
+
+@pytest.mark.parametrize("case", ["typical", "thirty", "hostile", "blocked"])
+@pytest.mark.parametrize("size", [1600, 1200, 900])
+def test_a_link_never_passes_behind_a_third_persons_box_or_the_child(case, size):
+    data = blocked_map() if case == "blocked" else CASES[case]()
+    layout = layout_network_map(data, size)
+    check_links(layout)
+    if case == "blocked":
+        assert len(layout.links) == 5
+        assert any(len(path) > 2 for path in layout.link_paths)  # some had to go round
+
+
+@pytest.mark.parametrize("name, lines", [
+    ("Alma Nørgaard Sørensen", 3), ("Ida", 1), ("Mohammed Abdirahman Abdullahi Hassan", 3),
+    ("Karl-Emil Skovgaard-Christensen", 3)])
+@pytest.mark.parametrize("size", [1600, 1200])
+def test_the_childs_name_wraps_in_the_centre_and_is_never_cut(name, lines, size):
+    layout = layout_network_map({"child": {"name": name}}, size)
+    assert len(layout.child_lines) <= 3
+    assert " ".join(layout.child_lines).replace("- ", "-") == name  # every letter, in order
+    assert not any("…" in line for line in layout.child_lines)
+    assert len(layout.child_lines) <= lines
+    from formservice.documents.network_map_picture import _line_height, _text_width
+    block_w = max(_text_width(line, layout.child_px, True) for line in layout.child_lines)
+    block_h = _line_height(layout.child_px, True) * len(layout.child_lines)
+    assert math.hypot(block_w / 2, block_h / 2) < layout.child_radius  # inside the circle
+    assert layout.child_px >= round(26 * size / 1600)  # at least about 8 pt in print
