@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from .config import Profile, load_config
+from .documents import sandbox
 from .forms import options
 from .services.batches import produce_chunk, resume_stalled
 from .services.runners import CeleryRunner, InProcessRunner, worker_name
@@ -104,6 +105,19 @@ def migrate_database(settings: dict, engine: Engine | None = None) -> None:
         own.dispose()
 
 
+def _bound_uploads(settings: dict) -> None:
+    """The limits of the worker processes that read uploads (changed only when they differ:
+    changing them replaces the running workers)."""
+    wanted = {"workers": settings.get("PARSE_WORKERS", sandbox.WORKERS),
+              "memory_limit": settings.get("PARSE_MEMORY_MB", 300) * 1024 * 1024,
+              "cpu_seconds": settings.get("PARSE_CPU_SECONDS", sandbox.CPU_SECONDS)}
+    wanted["wall_seconds"] = 2 * wanted["cpu_seconds"]
+    current = {"workers": sandbox.WORKERS, "memory_limit": sandbox.MEMORY_LIMIT,
+               "cpu_seconds": sandbox.CPU_SECONDS, "wall_seconds": sandbox.WALL_SECONDS}
+    if wanted != current:
+        sandbox.configure(**wanted)
+
+
 def apply_profile(profile: Profile) -> None:
     """The form options of the municipality (meeting types, CPR) for this process."""
     options.configure(meeting_types=profile.meeting_types, cpr_enabled=profile.cpr_enabled)
@@ -116,6 +130,7 @@ def build(config: dict | None = None, *, migrate: bool | None = None,
     settings = config if config is not None and "PROFILE" in config else load_config(config)
     profile = settings["PROFILE"]
     apply_profile(profile)
+    _bound_uploads(settings)
     engine = db.make_engine(settings["DATABASE_URL"])
     if migrate if migrate is not None else settings.get("AUTO_MIGRATE", True):
         migrate_database(settings, engine)

@@ -137,6 +137,8 @@ def cmd_serve(args) -> int:
     from .app import create_app
     app = create_app()
     app.extensions["formservice"].start_sweeper()  # batches left by a killed service go on
+    from .documents import sandbox
+    sandbox.start(app.config["PARSE_WORKERS"])  # no upload waits for a reader to start
     print(f"formservice kører på http://{args.host}:{args.port}/ (database: "
           f"{app.config['DATABASE_URL'].split('@')[-1]})", file=sys.stderr)
     waitress.serve(app, **waitress_settings(app.config, args.host, args.port, args.threads))

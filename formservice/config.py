@@ -22,6 +22,9 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_MAX_REQUEST_BODY_MB | twice the upload limit: waitress' own body limit |
 | FORMSERVICE_RETENTION_DAYS | 1826: a closed case's data is deleted so long after it was closed |
 | FORMSERVICE_AUDIT_RETENTION_DAYS | 1826: an audit entry is deleted at this age |
+| FORMSERVICE_PARSE_WORKERS | 2 uploads read at once, each in a worker process |
+| FORMSERVICE_PARSE_MEMORY_MB | 300: the address space of a worker reading an upload |
+| FORMSERVICE_PARSE_CPU_SECONDS | 10 per document; the worker is killed after twice that |
 | FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker: threads of the service's process) |
 | FORMSERVICE_BATCH_PROCESSES | 0: threads; N: a pool of N processes, so a batch uses N cores |
 | FORMSERVICE_BATCH_CHUNK | 20 documents per task, stored with one commit |
@@ -187,6 +190,9 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "CELERY_PREFETCH": _int(env, "CELERY_PREFETCH", 4),
         "CELERY_VISIBILITY_TIMEOUT": _int(env, "CELERY_VISIBILITY_TIMEOUT", 60),
         "CELERY_RESTORE_INTERVAL": _int(env, "CELERY_RESTORE_INTERVAL", 10),
+        "PARSE_WORKERS": max(1, _int(env, "FORMSERVICE_PARSE_WORKERS", 2)),
+        "PARSE_MEMORY_MB": max(64, _int(env, "FORMSERVICE_PARSE_MEMORY_MB", 300)),
+        "PARSE_CPU_SECONDS": max(1, _int(env, "FORMSERVICE_PARSE_CPU_SECONDS", 10)),
         "BATCH_THREADS": _int(env, "FORMSERVICE_BATCH_THREADS", 2),
         "BATCH_PROCESSES": _int(env, "FORMSERVICE_BATCH_PROCESSES", 0),
         "BATCH_CHUNK": max(1, _int(env, "FORMSERVICE_BATCH_CHUNK", 20)),

@@ -42,3 +42,8 @@ class TooMany(ServiceError):
 
 class TooLarge(ServiceError):
     status = 413
+
+
+class Unavailable(ServiceError):
+    """Busy for now, not the caller's fault: try again (503)."""
+    status = 503

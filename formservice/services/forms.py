@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 from ..config import Profile
 from ..documents.errors import DocumentError
 from ..documents.pdf_fill import flatten_pdf, render_pdf
-from ..documents.sandbox import read_document
+from ..documents import sandbox
 from ..documents.word_render import render_docx
 from ..forms import get_form
 from ..forms.record import Finding, has_errors, load_data, load_lenient, make_record
 from ..rules import apply_severity, check
-from .errors import Invalid
+from .errors import Invalid, Unavailable
 
 DOCX = "docx"
 PDF = "pdf"
@@ -91,7 +91,10 @@ def parse(profile: Profile, document: bytes, *, today: dt.date | None = None) ->
     The file is read in a worker process with a memory ceiling and a time limit
     (documents.sandbox): every upload comes through here. Raises DocumentError when the
     file is not a form we can read, or needs more memory or time than a form does."""
-    record, reading = read_document(document)
+    outcome = sandbox.run(document)
+    if outcome.fate == "busy":  # not the file's fault: the readers are all taken
+        raise Unavailable(outcome.refusal)
+    record, reading = outcome.result()
     return read_back(profile, record["form"], record["data"], reading, today=today)
 
 
