@@ -148,13 +148,14 @@ def _cut(piece: str, width: float, size: float, bold: bool, hyphenate: bool):
     """A piece wider than a whole line, as (text, join) parts each fitting `width`."""
     parts = []
     hyphen = measure("-", size, bold)
-    rest = piece
+    points = hyphenation_points(piece) if hyphenate else ()  # of the whole word, not a rest
+    rest, done = piece, 0
     while measure(rest, size, bold) > width:
         head = None
-        if hyphenate:
-            for point in hyphenation_points(rest):
-                if measure(rest[:point], size, bold) + hyphen <= width:
-                    head = (rest[:point], _HYPHEN)
+        for point in points:
+            point -= done
+            if 0 < point < len(rest) and measure(rest[:point], size, bold) + hyphen <= width:
+                head = (rest[:point], _HYPHEN)
         if head is None:  # no permitted break fits: cut at the edge, the last resort
             cut = 1
             while cut < len(rest) and measure(rest[:cut + 1], size, bold) <= width:
@@ -162,6 +163,7 @@ def _cut(piece: str, width: float, size: float, bold: bool, hyphenate: bool):
             head = (rest[:cut], _SOFT)
         parts.append(head)
         rest = rest[len(head[0]):]
+        done += len(head[0])
     parts.append((rest, None))
     return parts
 
