@@ -467,7 +467,8 @@ def page_furniture(font, title: str, footer: str, municipality: str, number: int
 def _draw(form, pages: list[Page], picture_png: bytes | None) -> bytes:
     _fonts()
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1)
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1, invariant=1,
+                        initialFontName="FormSans", initialFontSize=9.5)
     pdf.setTitle(form.title)
     pdf.setAuthor("")
     for number, page in enumerate(pages):
