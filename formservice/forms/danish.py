@@ -6,11 +6,14 @@ and "HH:MM". Errors are plain Danish without paths or internal codes.
 
     parse_date(text, *, today=None) -> datetime.date
     parse_time(text) -> str            # "HH:MM"
+    plural(n, "sag", "sager") -> str   # "1 sag", "2 sager"
+    document_name(form_id, ...) -> str # "Dagsorden første møde – Alma Sørensen – 10-03-2026.docx"
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 DATE_HINT = "Skriv datoen som dd-mm-åååå, fx 10-03-2026."
 TIME_HINT = "Skriv tidspunktet som 14:30."
@@ -112,3 +115,67 @@ def parse_time(text: str) -> str:
 def format_date(day: dt.date) -> str:
     """The Danish way to show a date: dd-mm-åååå."""
     return f"{day:%d-%m-%Y}"
+
+
+def plural(n: int, singular: str, plural_form: str) -> str:
+    """"1 sag", "2 sager", "0 sager": Danish counts one in the singular, all else plural."""
+    return f"{n} {singular if n == 1 else plural_form}"
+
+
+# --- file names that say what and who ------------------------------------------------------
+
+# What a form is called in a file name (a meeting's form is its agenda before the meeting,
+# its minutes after).
+_MEETINGS = {"first_meeting": "første møde", "follow_up_meeting": "opfølgende møde"}
+_OTHERS = {"consent": "Samtykke", "network_map": "Netværkskort"}
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+NAME_MAX = 80  # characters of a child's name in a file name
+
+
+def document_what(form_id: str, *, day: dt.date | None = None, today: dt.date | None = None,
+                  stage: str | None = None) -> str:
+    """What a document is, in words: "Dagsorden første møde" (a meeting not yet held, or
+    no date), "Referat opfølgende møde" (held), "Samtykke", "Netværkskort". `stage`
+    ("agenda" | "minutes") decides instead of the dates."""
+    if form_id in _MEETINGS:
+        if stage is None:
+            held = day is not None and day <= (today or dt.date.today())
+            stage = "minutes" if held else "agenda"
+        return ("Referat " if stage == "minutes" else "Dagsorden ") + _MEETINGS[form_id]
+    return _OTHERS.get(form_id, form_id)
+
+
+def clean_name_part(text: str | None, limit: int = NAME_MAX) -> str:
+    """A piece of a file name: no characters a file system refuses, one space between
+    words, at most `limit` characters."""
+    text = " ".join(_NOT_IN_NAMES.sub(" ", text or "").split()).strip(". ")
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+def document_name(form_id: str, fmt: str, *, who: str | None = None,
+                  day: dt.date | None = None, today: dt.date | None = None,
+                  blank: bool = False, version: int | None = None,
+                  stage: str | None = None) -> str:
+    """A document's file name in Danish, saying what and who:
+    "Dagsorden første møde – Alma Sørensen – 10-03-2026.docx" (the meeting's date, or the
+    day it was made), "Samtykke – tom formular.pdf", "… – version 2.docx"."""
+    today = today or dt.date.today()
+    what = document_what(form_id, day=day, today=today, stage=stage)
+    if blank:
+        return f"{what} – tom formular.{fmt}"
+    parts = [what, clean_name_part(who), format_date(day or today)]
+    if version and version > 1:
+        parts.append(f"version {version}")
+    return " – ".join(part for part in parts if part) + f".{fmt}"
+
+
+_ASCII = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa",
+                        "–": "-", "—": "-", "…": "...", "\"": "", "\\": ""})
+
+
+def ascii_name(name: str) -> str:
+    """A file name in ASCII for programs that cannot read UTF-8 names: æ ø å written
+    ae oe aa, other letters without their accents."""
+    text = unicodedata.normalize("NFKD", name.translate(_ASCII))
+    text = text.encode("ascii", "ignore").decode("ascii")
+    return " ".join(_NOT_IN_NAMES.sub(" ", text).split()) or "dokument"

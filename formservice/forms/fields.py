@@ -95,7 +95,7 @@ class FormTime(FormText):
 
 
 class FormBool(fields.Boolean):
-    default_error_messages = {**_DANISH_ERRORS, "invalid": "Skal være ja eller nej (true/false)."}
+    default_error_messages = {**_DANISH_ERRORS, "invalid": "Sæt kryds for ja, eller lad feltet stå tomt for nej."}
     truthy = {True}
     falsy = {False}
 
@@ -111,7 +111,7 @@ class FormInteger(fields.Integer):
 
 
 class FormNested(fields.Nested):
-    default_error_messages = {**_DANISH_ERRORS, "type": "Skal være et objekt med felter."}
+    default_error_messages = {**_DANISH_ERRORS, "type": "Afsnittet kan ikke læses (det skal have felter)."}
 
 
 class FormList(fields.List):
@@ -184,8 +184,7 @@ class _OneOf(validate.Validator):
         options = tuple(self.options)
         if value is None or value in [v for v, _ in options]:
             return value
-        raise ValidationError(
-            "Skal være en af: " + ", ".join(f"{v} ({lbl})" for v, lbl in options) + ".")
+        raise ValidationError("Vælg en af: " + ", ".join(str(lbl) for _, lbl in options) + ".")
 
 
 def choice(label, options, *, required=False, help=None):

@@ -53,7 +53,7 @@ def load_data(form_id: str, data) -> tuple[dict | None, list[Finding]]:
     try:
         loaded = schema.load(data)
     except ValidationError as exc:
-        return None, [error("shape.invalid", path, message)
+        return None, [error("shape.invalid", path, labelled(form_id, path, message))
                       for path, message in _flatten(exc.messages)]
     canonical = schema.dump(loaded)
     if canonical.get("child", {}).get("cpr") is not None and not cpr_enabled():
@@ -129,8 +129,7 @@ def load_lenient(form_id: str, data) -> tuple[dict, dict, list[Finding]]:
     kept = copy.deepcopy(fitting)
     findings = []
     for path, (value, message) in refused.items():
-        label = _label_of(form_id, path)
-        findings.append(error("shape.invalid", path, f"{label}: {message}" if label else message))
+        findings.append(error("shape.invalid", path, labelled(form_id, path, message)))
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             _put_path(kept, path, value if isinstance(value, str) else str(value))
     return fitting, kept, findings
@@ -165,6 +164,33 @@ def _put_path(data: dict, path: str, value) -> None:
         while len(rows) <= index:
             rows.append({})
         rows[index][keys[2]] = value
+
+
+def labelled(form_id: str, path: str, message: str) -> str:
+    """A shape message as people read it: the field's Danish label first ("Sluttidspunkt:
+    Skriv tidspunktet som 14:30.", "Deltagere, række 2: Rolle: …"), never its path."""
+    keys = path.split(".") if path else []
+    label = _label_of(form_id, path)
+    if label is None and keys:
+        label = _section_label(form_id, keys[0])
+        if label and len(keys) >= 2 and keys[1].isdigit():
+            label = f"{label}, række {int(keys[1]) + 1}"
+        elif label and len(keys) >= 2:  # a key the section does not have
+            return f"{label}: feltet »{keys[-1]}« findes ikke i formularen."
+    elif label is not None and len(keys) >= 3 and keys[1].isdigit():
+        label = f"{label} (række {int(keys[1]) + 1})"
+    if label is None:
+        return f"»{keys[0]}« er ikke et afsnit i formularen." if len(keys) == 1 and \
+            message == "Ukendt felt." else message
+    return f"{label}: {message}"
+
+
+def _section_label(form_id: str, name: str) -> str | None:
+    from .layout import all_sections
+    for section in all_sections(form_id):
+        if section.name == name:
+            return section.label
+    return None
 
 
 def _label_of(form_id: str, path: str) -> str | None:

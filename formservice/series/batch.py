@@ -60,7 +60,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..forms import FORMS
-from ..forms.danish import parse_date
+from ..forms.danish import document_name, parse_date, plural
 from ..forms.record import load_data
 from . import follow_up_prefill
 
@@ -96,11 +96,6 @@ _FORM_ALIASES = {
 }
 _FORMAT_NAMES = {"docx": "docx", "word": "docx", "pdf": "pdf"}
 KNOWN_FORMS = "samtykke, første møde, opfølgning eller netværkskort"
-
-
-def plural(n: int, singular: str, plural_form: str) -> str:
-    """"1 sag", "2 sager", "0 sager": Danish counts one in the singular, all else plural."""
-    return f"{n} {singular if n == 1 else plural_form}"
 
 
 def _loose(text: str) -> str:
@@ -499,11 +494,9 @@ def _plan_entry(number, entry, today, used_folders, count_only=False) -> EntryRe
         return report
 
     folder = _folder(child_block, used_folders)
-    counter = 0
+    used_names: set[str] = set()
 
-    def add(form_id, fmt, data, suffix=""):
-        nonlocal counter
-        counter += 1
+    def add(form_id, fmt, data, day=None):
         if count_only:
             report.jobs.append(Job(number, folder, "", form_id, fmt, {}))
             return
@@ -512,8 +505,10 @@ def _plan_entry(number, entry, today, used_folders, count_only=False) -> EntryRe
             report.problems.extend(f"{FORM_NAMES[form_id].capitalize()}: "
                                    + _finding_text(form_id, f) for f in findings)
             return
-        report.jobs.append(Job(number, folder, f"{counter:02d}-{form_id}{suffix}.{fmt}",
-                               form_id, fmt, canonical))
+        # "Dagsorden første møde – Alma Sørensen – 12-01-2027.docx": a batch pre-fills agendas
+        report.jobs.append(Job(number, folder, _unique(document_name(
+            form_id, fmt, who=name, day=day, today=today, stage="agenda"), used_names),
+            form_id, fmt, canonical))
 
     for form_id, fmt, data in requests:
         base = {**(data or {}), "child": {**child_block, **((data or {}).get("child") or {})}}
@@ -521,7 +516,7 @@ def _plan_entry(number, entry, today, used_folders, count_only=False) -> EntryRe
             if has_first:
                 add(form_id, fmt, {**base, "meeting": {**(base.get("meeting") or {}),
                                                        "date": dates[0].isoformat()}},
-                    f"-{dates[0].isoformat()}")
+                    dates[0])
         elif form_id == "follow_up_meeting":
             follow_dates = dates[1:] if has_first else dates
             source = previous or {**base, "meeting": {**(base.get("meeting") or {}),
@@ -534,7 +529,7 @@ def _plan_entry(number, entry, today, used_folders, count_only=False) -> EntryRe
                 prefill = follow_up_prefill(source, open_actions, meeting_date=day,
                                             previous_date=before)
                 prefill["child"] = {**prefill["child"], **child_block}
-                add(form_id, fmt, prefill, f"-{day.isoformat()}")
+                add(form_id, fmt, prefill, day)
         else:
             add(form_id, fmt, base)
     if report.problems:
@@ -588,10 +583,21 @@ def _finding_text(form_id: str, finding) -> str:
 
 def _folder(child: dict, used: set[str]) -> str:
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", child["name"]).strip().strip(".") or "barn"
-    folder = f"{name} ({child['birth_date']})" if child.get("birth_date") else name
+    birth = child.get("birth_date")
+    folder = f"{name} ({_dk(dt.date.fromisoformat(birth))})" if birth else name
     folder = folder[:120]
     candidate, n = folder, 2
     while candidate.casefold() in used:
         candidate, n = f"{folder} {n}", n + 1
+    used.add(candidate.casefold())
+    return candidate
+
+
+def _unique(filename: str, used: set[str]) -> str:
+    """`filename`, or "… (2).docx" when the child's folder has it already."""
+    stem, dot, suffix = filename.rpartition(".")
+    candidate, n = filename, 2
+    while candidate.casefold() in used:
+        candidate, n = f"{stem} ({n}){dot}{suffix}", n + 1
     used.add(candidate.casefold())
     return candidate

@@ -19,7 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 
-from .batch import plural
+from ..forms.danish import plural
 
 ABOUT_BLANK_FIELDS = (
     "Formularerne er udfyldt på forhånd med det, planen ved (barnet, mødedatoen, "

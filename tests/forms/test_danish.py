@@ -93,9 +93,11 @@ def test_the_fields_report_danish_messages_without_internal_codes():
     _, findings = load_data("first_meeting", {"meeting": {
         "date": "31-02-2026", "start_time": "14.5", "agenda_sent": 20260301}})
     messages = {f.path: f.message for f in findings}
-    assert messages["meeting.date"].startswith("Datoen 31-02-2026 findes ikke.")
+    assert messages["meeting.date"].startswith("Mødedato: Datoen 31-02-2026 findes ikke.")
+    assert messages["meeting.start_time"].startswith("Starttidspunkt: ")
     assert messages["meeting.start_time"].endswith("Skriv tidspunktet som 14:30.")
-    assert messages["meeting.agenda_sent"] == "Skriv datoen som dd-mm-åååå, fx 10-03-2026."
+    assert messages["meeting.agenda_sent"] == ("Dagsorden sendt den: Skriv datoen som "
+                                               "dd-mm-åååå, fx 10-03-2026.")
     for message in messages.values():
         assert "meeting." not in message and "_" not in message
 

@@ -34,7 +34,7 @@ def test_the_schema_follows_configure_at_run_time(form_options):
     assert findings == [] and data["meeting"]["meeting_type"] == "SM"
     form_options.configure(meeting_types={"UM": "Udviklingsmøde"})
     _, findings = load_data("follow_up_meeting", _meeting("NM"))
-    assert findings[0].message == "Skal være en af: UM (Udviklingsmøde)."
+    assert findings[0].message == "Mødetype: Vælg en af: Udviklingsmøde."
 
 
 def test_the_layout_and_json_schema_follow_configure(form_options):

@@ -32,7 +32,9 @@ def test_series_of_dates_gives_first_meeting_then_follow_ups():
     [report] = plan_jobs(read_plan(_plan(GOOD)), TODAY)
     assert report.ok
     assert [job.filename for job in report.jobs] == [
-        "01-consent.docx", "02-first_meeting-2027-01-12.docx", "03-follow_up_meeting-2027-03-16.docx"]
+        "Samtykke – Alma Sørensen – 23-11-2026.docx",
+        "Dagsorden første møde – Alma Sørensen – 12-01-2027.docx",
+        "Dagsorden opfølgende møde – Alma Sørensen – 16-03-2027.docx"]
     follow_up = report.jobs[2].data
     assert follow_up["since_last"]["previous_meeting_date"] == "2027-01-12"
     assert follow_up["child"]["name"] == "Alma Sørensen"
@@ -77,7 +79,8 @@ def test_csv_plan_with_a_broken_row():
     assert reports[1].row == 3 and reports[1].child == "Noah"
     assert reports[1].problems == ["Formularer: der er ikke valgt nogen formularer. Skriv fx "
                                    "samtykke, første møde, opfølgning eller netværkskort."]
-    assert [j.filename for j in reports[0].jobs] == ["01-consent.pdf", "02-network_map.pdf"]
+    assert [j.filename for j in reports[0].jobs] == [
+        "Samtykke – Alma Sørensen – 23-11-2026.pdf", "Netværkskort – Alma Sørensen – 23-11-2026.pdf"]
 
 
 @pytest.mark.parametrize("content", [
@@ -106,7 +109,7 @@ def test_run_writes_zip_with_folders_and_manifest():
                         progress=lambda done, total: seen.append((done, total)))
     archive = zipfile.ZipFile(out)
     names = archive.namelist()
-    assert "Alma Sørensen (2021-11-23)/01-consent.docx" in names
+    assert "Alma Sørensen (23-11-2021)/Samtykke – Alma Sørensen – 23-11-2026.docx" in names
     manifest = json.loads(archive.read("manifest.json"))
     assert len([row for row in manifest if row["file"]]) == 3
     assert [row["entry"] for row in manifest if row["file"] is None] == [2]

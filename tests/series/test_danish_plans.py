@@ -51,19 +51,22 @@ def test_a_windows_1252_csv_from_excel_runs_as_a_batch():
     assert alma.child_data == {"name": "Åse Ærø Sørensen", "birth_date": "2020-04-02",
                                "institution": "Børnehuset Kløverengen", "group": "Sommerfuglestuen"}
     assert [j.filename for j in alma.jobs] == [
-        "01-consent.docx", "02-first_meeting-2027-01-12.docx", "03-follow_up_meeting-2027-03-10.docx"]
-    assert [j.filename for j in noah.jobs] == ["01-network_map.pdf"]
+        "Samtykke – Åse Ærø Sørensen – 23-11-2026.docx",
+        "Dagsorden første møde – Åse Ærø Sørensen – 12-01-2027.docx",
+        "Dagsorden opfølgende møde – Åse Ærø Sørensen – 10-03-2027.docx"]
+    assert [j.filename for j in noah.jobs] == ["Netværkskort – Noah Bæk – 23-11-2026.pdf"]
     assert noah.child_data["birth_date"] == "2021-05-03"
     assert ida.child_data["birth_date"] == "2021-11-23"
     assert ida.meetings == [dt.date(2027, 1, 12), dt.date(2027, 3, 16)]
-    assert [j.filename for j in ida.jobs] == ["01-first_meeting-2027-01-12.docx",
-                                              "02-follow_up_meeting-2027-03-16.docx"]
+    assert [j.filename for j in ida.jobs] == ["Dagsorden første møde – Ida Møller – 12-01-2027.docx",
+                                              "Dagsorden opfølgende møde – Ida Møller – 16-03-2027.docx"]
 
     out = io.BytesIO()
     summary = run_batch(content, "plan.csv", out, produce=HOLBAEK, today=TODAY)
     assert summary.documents == 6 and not summary.invalid
     names = zipfile.ZipFile(out).namelist()
-    assert "Åse Ærø Sørensen (2020-04-02)/03-follow_up_meeting-2027-03-10.docx" in names
+    assert ("Åse Ærø Sørensen (02-04-2020)/Dagsorden opfølgende møde – Åse Ærø Sørensen – "
+            "10-03-2027.docx") in names
 
 
 @pytest.mark.parametrize("encoding, delimiter, bom", [
@@ -82,14 +85,15 @@ def test_headers_ignore_case_spaces_and_unknown_columns():
                          ["Bo", "01-02-2022", "husk tolk", "opfølgning", "5. januar 2027"]])
     [report] = plan_jobs(read_plan(content, "plan.csv"), TODAY)
     assert report.ok, report.problems
-    assert [j.filename for j in report.jobs] == ["01-follow_up_meeting-2027-01-05.docx"]
+    assert [j.filename for j in report.jobs] == ["Dagsorden opfølgende møde – Bo – 05-01-2027.docx"]
 
 
 def test_rows_excel_saved_short_count_as_empty_cells():
     content = b"navn;formularer;format;m\xf8der\r\nBo;samtykke\r\nAnna;samtykke;pdf;\r\n;;;\r\n"
     reports = plan_jobs(read_plan(content, "plan.csv"), TODAY)
     assert [r.ok for r in reports] == [True, True]
-    assert [r.jobs[0].filename for r in reports] == ["01-consent.docx", "01-consent.pdf"]
+    assert [r.jobs[0].filename for r in reports] == ["Samtykke – Bo – 23-11-2026.docx",
+                                                        "Samtykke – Anna – 23-11-2026.pdf"]
 
 
 @pytest.mark.parametrize("content, message", [
