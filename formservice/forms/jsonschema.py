@@ -13,7 +13,8 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 def _field_schema(field) -> dict:
     meta = field.metadata
     if isinstance(field, f.FormList):
-        return {"type": "array", "title": meta["label"], "items": _object_schema(field.inner.schema)}
+        return {"type": "array", "title": meta["label"], "maxItems": f.MAX_ROWS,
+                "items": _object_schema(field.inner.schema)}
     if isinstance(field, f.FormNested):
         return {**_object_schema(field.schema), "title": meta["label"]}
     kind = meta["kind"]
