@@ -12,7 +12,7 @@ from ..forms import FORMS, UnknownForm, get_form
 from ..forms.jsonschema import form_json_schema
 from ..forms.layout import sections
 from ..request_context import actor, current_user, profile, uow
-from ..services import forms, uploads
+from ..services import documents, forms, uploads
 from . import schemas
 
 blp = Blueprint("forms", __name__, url_prefix="/api/v1", description="Formularerne")
@@ -34,8 +34,11 @@ def json_body() -> dict:
 
 
 def document_response(content: bytes, fmt: str, name: str):
-    return send_file(BytesIO(content), mimetype=MEDIA[fmt], as_attachment=True,
-                     download_name=f"{name}.{fmt}")
+    """A document to download as `name`.`fmt` (Danish, UTF-8 `filename*` with an ASCII
+    fallback: services.documents.attachment)."""
+    response = send_file(BytesIO(content), mimetype=MEDIA[fmt])
+    response.headers["Content-Disposition"] = documents.attachment(f"{name}.{fmt}")
+    return response
 
 
 def labels(form_id: str) -> dict:
@@ -73,7 +76,9 @@ class Template(MethodView):
         current_user()
         form = _form(form_id)
         content = forms.render_blank(profile(), form.id, query["format"])
-        return document_response(content, query["format"], f"{form.id}-blank")
+        made = documents.Download(content, documents.file_name(form.id, query["format"],
+                                                               blank=True), query["format"])
+        return document_response(made.content, made.fmt, made.name)
 
 
 @blp.route("/forms/<form_id>/validate")
@@ -99,9 +104,14 @@ class Render(MethodView):
         """The form pre-filled with the data (Word or PDF; PDF optionally flattened)"""
         current_user()
         form = _form(form_id)
-        content, _ = forms.render(profile(), form.id, json_body(), query["format"],
+        data = json_body()
+        content, _ = forms.render(profile(), form.id, data, query["format"],
                                   flatten=query["flatten"])
-        return document_response(content, query["format"], form.id)
+        who = (data.get("child") or {}).get("name") if isinstance(data.get("child"), dict) else None
+        made = documents.Download(content, documents.file_name(
+            form.id, query["format"], who=who if isinstance(who, str) else None, data=data),
+            query["format"])
+        return document_response(made.content, made.fmt, made.name)
 
 
 def uploaded_file() -> bytes:

@@ -25,17 +25,50 @@ class DueItem(Schema):
     case_id = fields.Integer()
     child_name = fields.String()
     institution = fields.String()
-    kind = fields.String(metadata={"enum": ["agenda", "minutes", "consent"]})
-    state = fields.String(metadata={"enum": ["due", "overdue", "expiring", "expired", "revoked"]})
-    date = fields.Date()
-    meeting_id = fields.Integer(allow_none=True)
-    message = fields.String()
+    kind = fields.String(metadata={"enum": ["agenda", "minutes", "action", "consent",
+                                            "consent_missing"]})
+    state = fields.String(metadata={"enum": ["due", "overdue", "expiring", "expired", "revoked",
+                                             "missing"]})
+    date = fields.Date(metadata={"description": "the deadline (a consent: when it expires or "
+                                                "was revoked; a missing consent: the meeting)"})
+    meeting_id = fields.Integer(allow_none=True, metadata={
+        "description": "none for the next meeting known only from the newest minutes"})
+    meeting_date = fields.Date(allow_none=True)
+    action_id = fields.Integer(allow_none=True)
+    who = fields.String(allow_none=True, metadata={"description": "the person it names"})
+    markable = fields.Boolean(metadata={
+        "description": "an agenda or minutes that POST /cases/{case_id}/sent can mark as sent"})
+    message = fields.String(metadata={"description": "in Danish, with the date"})
 
 
 class DueQuery(Schema):
     institution_id = Id()
     today = fields.Date()
     horizon_days = fields.Integer(load_default=14, validate=validate.Range(min=0, max=365))
+    scope = fields.String(load_default=due.INSTITUTION, validate=validate.OneOf(
+        due.SCOPES, error="Visning: vælg »mine« eller »institution«."), metadata={
+        "description": "mine: what names me (and what names no one at my institutions); "
+                       "institution (default): everything in the cases I may see"})
+
+
+class SentIn(Schema):
+    what = fields.String(required=True, validate=validate.OneOf(
+        ["agenda", "minutes"], error="Hvad er sendt: vælg agenda (dagsorden) eller minutes "
+                                     "(referat)."), metadata={"enum": ["agenda", "minutes"]})
+    on = fields.Date(metadata={"description": "the day it was sent (default today); not in "
+                                              "the future"})
+    meeting_id = Id(metadata={"description": "the meeting (from GET /due or the case's meetings)"})
+    meeting_date = fields.Date(metadata={
+        "description": "instead of meeting_id: the next meeting written in the newest minutes "
+                       "(it becomes a planned meeting of the case)"})
+
+
+class SentOut(Schema):
+    meeting_id = fields.Integer(attribute="id")
+    case_id = fields.Integer()
+    meeting_date = fields.Date(allow_none=True)
+    agenda_sent_on = fields.Date(allow_none=True)
+    minutes_sent_on = fields.Date(allow_none=True)
 
 
 class BatchIn(Schema):
@@ -77,7 +110,7 @@ class Calendar(MethodView):
         """The case's meetings and their deadlines as an iCalendar file"""
         content, filename = documents.calendar(uow(), actor(), case_id)
         return Response(content, mimetype="text/calendar", headers={
-            "Content-Disposition": f'attachment; filename="{filename}"'})
+            "Content-Disposition": documents.attachment(filename)})
 
 
 @blp.route("/due")
@@ -85,13 +118,27 @@ class DueOverview(MethodView):
     @blp.arguments(DueQuery, location="query")
     @blp.response(200, DueItem(many=True))
     def get(self, query):
-        """What is due and overdue in my cases: agendas, minutes, consents"""
+        """What is due and overdue in my cases: agendas, minutes, overdue actions, consents"""
         found = due.due_items(uow(), actor(), query.get("today") or dt.date.today(),
-                              query["horizon_days"], institution_id=query.get("institution_id"))
+                              query["horizon_days"], institution_id=query.get("institution_id"),
+                              scope=query["scope"])
         return [{"case_id": item.case.id, "child_name": item.case.child_name,
                  "institution": item.case.institution.name, "kind": item.kind,
                  "state": item.state, "date": item.date, "meeting_id": item.meeting_id,
+                 "meeting_date": item.meeting_date, "action_id": item.action_id,
+                 "who": item.who, "markable": item.markable,
                  "message": item.message} for item in found]
+
+
+@blp.route("/cases/<id:case_id>/sent")
+class MarkSent(MethodView):
+    @blp.arguments(SentIn)
+    @blp.response(200, SentOut)
+    def post(self, body, case_id):
+        """Mark a meeting's agenda or minutes as sent (audited; the form is not changed)"""
+        return due.mark_sent(uow(), actor(), case_id, body["what"], body.get("on") or dt.date.today(),
+                             meeting_id=body.get("meeting_id"),
+                             meeting_date=body.get("meeting_date"))
 
 
 @blp.route("/batches")
@@ -147,4 +194,4 @@ class BatchDownload(MethodView):
         """The batch's ZIP (a folder per child, manifest.json and manifest.csv), streamed"""
         chunks = batches.download(uow(), actor(), services().sessions, batch_id)
         return Response(stream_with_context(chunks), mimetype="application/zip", headers={
-            "Content-Disposition": f'attachment; filename="bestilling-{batch_id}.zip"'})
+            "Content-Disposition": documents.attachment(documents.batch_zip_name(batch_id))})

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from ..config import Profile
 from ..documents.network_map_picture import draw_network_map
 from ..forms import FORMS, UnknownForm
+from ..forms.danish import ascii_name, clean_name_part, document_name
 from ..forms.record import load_data, load_lenient
 from ..series import follow_up_prefill
 from ..series.calendar import MeetingEntry, series_calendar
@@ -26,13 +28,57 @@ DOCUMENT_NOT_FOUND = "Dokumentet findes ikke, eller du har ikke adgang til det."
 
 @dataclass
 class Download:
+    """A document to download, with its Danish file name ("Dagsorden første møde – Alma
+    Sørensen – 10-03-2026.docx": what, who, the meeting's day or the day it was made)."""
     content: bytes
-    name: str          # without the suffix
+    filename: str
     fmt: str
 
     @property
-    def filename(self) -> str:
-        return f"{self.name}.{self.fmt}"
+    def name(self) -> str:
+        """The file name without its suffix."""
+        return self.filename.rsplit(".", 1)[0]
+
+    @property
+    def content_disposition(self) -> str:
+        return attachment(self.filename)
+
+
+def attachment(filename: str) -> str:
+    """Content-Disposition for a download: the Danish name as UTF-8 (`filename*`, RFC 6266)
+    and in ASCII for programs that read only `filename` (ø as oe, – as -)."""
+    return (f'attachment; filename="{ascii_name(filename)}"; '
+            f"filename*=UTF-8''{quote(filename, safe='')}")
+
+
+def file_name(form_id: str, fmt: str, *, who: str | None = None, data: dict | None = None,
+              blank: bool = False, version: int | None = None,
+              today: dt.date | None = None) -> str:
+    """The file name of a form's document: the meeting's date (or the consent's, the
+    map's) from `data` when it has one, else today's."""
+    return document_name(form_id, fmt, who=who, day=_day_of(form_id, data or {}), blank=blank,
+                         version=version, today=today)
+
+
+def _day_of(form_id: str, data: dict) -> dt.date | None:
+    if form_id == "consent":
+        value = (data.get("validity") or {}).get("valid_from")
+    elif form_id == "network_map":
+        value = (data.get("map") or {}).get("date")
+    else:
+        value = (data.get("meeting") or {}).get("date")
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def batch_zip_name(batch_id: int) -> str:
+    return f"Bestilling {batch_id}.zip"
+
+
+def calendar_name(who: str) -> str:
+    return f"Møder – {clean_name_part(who)}.ics"
 
 
 def _form_id(form_id: str) -> str:
@@ -54,7 +100,7 @@ def case_form(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int, for
         uow.audit(actor, "download", "form", form_id, case.id,
                   detail={"format": fmt, "prefilled": "blank" if blank else "child"})
         uow.commit()
-        return Download(content, f"{form_id}{'-tom' if blank else ''}-sag-{case.id}", fmt)
+        return Download(content, file_name(form_id, fmt, who=case.child_name, blank=blank), fmt)
 
 
 def next_follow_up_data(uow: UnitOfWork, case: Case, meeting_date: dt.date | None = None) -> dict:
@@ -85,11 +131,13 @@ def next_follow_up_document(uow: UnitOfWork, actor: Actor, profile: Profile, cas
                             fmt: str) -> Download:
     with uow:
         case = case_for(uow, actor, case_id)
-        content, _ = forms.render(profile, "follow_up_meeting", next_follow_up_data(uow, case), fmt)
+        data = next_follow_up_data(uow, case)
+        content, _ = forms.render(profile, "follow_up_meeting", data, fmt)
         uow.audit(actor, "download", "form", "follow_up_meeting", case.id,
                   detail={"format": fmt, "prefilled": "next-follow-up"})
         uow.commit()
-        return Download(content, f"opfoelgende-moede-sag-{case.id}", fmt)
+        return Download(content, file_name("follow_up_meeting", fmt, who=case.child_name,
+                                           data=data), fmt)
 
 
 def record_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int,
@@ -103,7 +151,8 @@ def record_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: in
         uow.audit(actor, "download", "form", view.record.form_id, view.case.id,
                   detail={"format": fmt, "prefilled": "record", "record": view.record.id})
         uow.commit()
-        return Download(content, f"{view.record.form_id}-sag-{view.case.id}-v{view.record.version}", fmt)
+        return Download(content, file_name(view.record.form_id, fmt, who=view.case.child_name,
+                                           data=fitting, version=view.record.version), fmt)
 
 
 def list_documents(uow: UnitOfWork, actor: Actor, case_id: int) -> list[Document]:
@@ -187,7 +236,7 @@ def calendar(uow: UnitOfWork, actor: Actor, case_id: int) -> tuple[bytes, str]:
                                                 place=closing.get("next_meeting_place")))
         uow.audit(actor, "download", "calendar", None, case.id)
         uow.commit()
-        return series_calendar(f"Møder om {case.child_name}", entries), f"moeder-sag-{case.id}.ics"
+        return series_calendar(f"Møder om {case.child_name}", entries), calendar_name(case.child_name)
 
 
 def browser_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int,
@@ -199,4 +248,4 @@ def browser_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: i
         uow.audit(actor, "download", "form", form_id, case.id,
                   detail={"format": fmt, "prefilled": "browser"})
         uow.commit()
-        return Download(content, f"{form_id}-sag-{case.id}", fmt)
+        return Download(content, file_name(form_id, fmt, who=case.child_name, data=data), fmt)

@@ -198,7 +198,7 @@ def _start_page(errors=None, values=None, status=200):
     scope = due.INSTITUTION if request.args.get("vis") == "institution" else due.MINE
     found = due.start_page(uow(), actor(), today, scope=scope)
     return render_template("start.html", cases=found.cases, due=found.due, today=today,
-                           scope=found.scope,
+                           scope=found.scope, MINE=due.MINE, INSTITUTION=due.INSTITUTION,
                            week_end=today + dt.timedelta(days=7),
                            institutions=list(g.user.institutions), errors=errors or {},
                            values=values or {}), status
@@ -280,7 +280,7 @@ def _page_globals():
 
 
 # The features, each a blueprint inside `web` (registered once, for every app made).
-from . import batch, cases, fill, uploads
+from . import batch, cases, due_pages, fill, uploads
 
-for _child in (cases.bp, uploads.bp, fill.bp, batch.bp):
+for _child in (cases.bp, uploads.bp, fill.bp, batch.bp, due_pages.bp):
     bp.register_blueprint(_child)

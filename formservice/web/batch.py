@@ -18,10 +18,10 @@ from flask import (
     url_for,
 )
 from ..forms import FORMS
-from ..forms.danish import parse_date
+from ..forms.danish import parse_date, plural
 from ..request_context import actor, services, uow
-from ..series.batch import PlanError, plural, read_plan
-from ..services import batches
+from ..series.batch import PlanError, read_plan
+from ..services import batches, documents
 from ..services.errors import Conflict
 from . import TOO_LARGE, error_page, pending
 from .common import login_required, size_text, upload_limit
@@ -147,4 +147,4 @@ def download(batch_id):
     except Conflict as exc:
         return error_page(409, exc.message + " Vent, til bjælken er fuld.")
     return Response(stream_with_context(chunks), mimetype="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="bestilling-{batch_id}.zip"'})
+        "Content-Disposition": documents.attachment(documents.batch_zip_name(batch_id))})

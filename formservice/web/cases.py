@@ -3,14 +3,12 @@ picture, stored records, and the forms to download (pre-filled, blank, next foll
 from __future__ import annotations
 
 import datetime as dt
-from io import BytesIO
-
-from flask import Blueprint, Response, abort, render_template, request, send_file
+from flask import Blueprint, Response, abort, render_template, request
 
 from ..forms import FORMS
 from ..request_context import actor, profile, uow
 from ..services import cases, documents, records
-from .common import document_response, fmt_arg, login_required
+from .common import attachment_response, document_response, fmt_arg, login_required
 from .formview import build
 
 bp = Blueprint("case", __name__, url_prefix="/sager/<id:case_id>")
@@ -53,14 +51,13 @@ def record_download(case_id, record_id):
     if fmt is None:
         abort(404)
     made = documents.record_document(uow(), actor(), profile(), case_id, record_id, fmt)
-    return document_response(made.content, made.fmt, made.name)
+    return document_response(made)
 
 
 @bp.get("/dokumenter/<id:document_id>")
 def document(case_id, document_id):
     found = documents.download_document(uow(), actor(), document_id, case_id=case_id)
-    return send_file(BytesIO(found.content), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename)
+    return attachment_response(found.content, found.content_type, found.filename)
 
 
 @bp.get("/formularer")
@@ -77,7 +74,7 @@ def download(case_id, form_id):
         abort(404)
     made = documents.case_form(uow(), actor(), profile(), case_id, form_id, fmt,
                                blank=request.args.get("tom") == "1")
-    return document_response(made.content, made.fmt, made.name)
+    return document_response(made)
 
 
 @bp.get("/naeste-opfoelgning/hent")
@@ -86,4 +83,4 @@ def next_follow_up(case_id):
     if fmt is None:
         abort(404)
     made = documents.next_follow_up_document(uow(), actor(), profile(), case_id, fmt)
-    return document_response(made.content, made.fmt, made.name)
+    return document_response(made)

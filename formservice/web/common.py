@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, send_file, url_for
 
 from ..forms import FORMS
+from ..forms.danish import plural
+from ..services.documents import attachment
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "pdf": "application/pdf"}
@@ -68,9 +70,15 @@ def upload_limit() -> int:
     return int(current_app.config["MAX_UPLOAD_BYTES"])
 
 
-def document_response(content: bytes, fmt: str, name: str):
-    return send_file(BytesIO(content), mimetype=MEDIA[fmt], as_attachment=True,
-                     download_name=f"{name}.{fmt}")
+def document_response(made):
+    """A document (services.documents.Download) as a download with its Danish name."""
+    return attachment_response(made.content, MEDIA[made.fmt], made.filename)
+
+
+def attachment_response(content: bytes, mimetype: str, filename: str):
+    response = send_file(BytesIO(content), mimetype=mimetype)
+    response.headers["Content-Disposition"] = attachment(filename)
+    return response
 
 
 def fmt_arg() -> str | None:
@@ -82,6 +90,7 @@ def init_filters(app) -> None:
     app.add_template_filter(danish_date, "dkdate")
     app.add_template_filter(form_title, "form_title")
     app.add_template_filter(size_text, "size_text")
+    app.add_template_filter(plural, "plural")
     app.add_template_global(FORMAT_NAMES, "FORMAT_NAMES")
     app.add_template_global(STATUS_NAMES, "STATUS_NAMES")
     app.add_template_global(SEVERITY_NAMES, "SEVERITY_NAMES")

@@ -48,7 +48,8 @@ def blank(form_id):
     if fmt is None:
         abort(404)
     content = form_service.render_blank(profile(), form.id, fmt)
-    return document_response(content, fmt, f"{form.id}-tom")
+    return document_response(documents.Download(
+        content, documents.file_name(form.id, fmt, blank=True), fmt))
 
 
 @bp.route("/formularer/<form_id>/udfyld", methods=["GET", "POST"])
@@ -116,9 +117,11 @@ def _fill(form_id, *, case=None, record=None, initial=None, findings=()):
             made = documents.browser_document(uow(), actor(), profile(), case.id, form_id,
                                               checked.data, action)
         else:
-            made = documents.Download(form_service.render(profile(), form_id, checked.data, action)[0],
-                                      form_id, action)
-        return document_response(made.content, made.fmt, made.name)
+            who = (checked.data.get("child") or {}).get("name")
+            made = documents.Download(
+                form_service.render(profile(), form_id, checked.data, action)[0],
+                documents.file_name(form_id, action, who=who, data=checked.data), action)
+        return document_response(made)
     if action == "gem":
         try:
             if record is not None:

@@ -72,8 +72,15 @@ class FieldView:
 
     @property
     def input_value(self) -> str:
+        """The value in its input: a date as Danes write it (03-12-2026; typed text that is
+        not a date is kept as typed)."""
         if self.value is None or self.value is False or self.value is True:
             return ""
+        if self.spec.kind == kinds.DATE and isinstance(self.value, str):
+            try:
+                return dt.date.fromisoformat(self.value).strftime("%d-%m-%Y")
+            except ValueError:
+                return self.value
         return str(self.value)
 
     def selected(self, option_value) -> bool:

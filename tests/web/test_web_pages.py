@@ -68,7 +68,8 @@ def test_the_start_page_lists_my_cases_and_what_is_due(app, staff_a, world):
     assert "Alma Nørgaard Sørensen" in body and "Bo Bæk" not in body
     soon, past = TODAY + dt.timedelta(days=5), TODAY - dt.timedelta(days=20)
     rows = page(response).get_element_by_id("due-heading").getparent().xpath(".//tbody/tr")
-    shown = [" ".join(r.text_content().split()) for r in rows]
+    shown = [" ".join(" ".join(td.text_content() for td in r.xpath("td")[:4]).split())
+             for r in rows]
     agenda, minutes = soon - dt.timedelta(days=7), past + dt.timedelta(days=7)
     assert shown == [  # what is overdue first, by date; a held meeting asks for no agenda,
         # and a revoked consent is not pressing while another is valid
@@ -78,7 +79,10 @@ def test_the_start_page_lists_my_cases_and_what_is_due(app, staff_a, world):
     ], shown
     # personal by default: the agenda and minutes name others (leader, note-taker)
     mine = page(staff_a.get("/")).get_element_by_id("due-heading").getparent().xpath(".//tbody/tr")
-    assert [" ".join(r.text_content().split()) for r in mine] == shown[-1:]
+    assert [" ".join(" ".join(td.text_content() for td in r.xpath("td")[:4]).split())
+            for r in mine] == shown[-1:]
+    # an agenda or minutes can be marked as sent from the list; a consent cannot
+    assert [len(r.xpath(".//form[contains(@class, 'mark-sent')]")) for r in rows] == [1, 1, 0]
     assert rows[0].xpath(".//a")[0].get("href") == f"/sager/{world.cases['A']}"
 
 
