@@ -64,14 +64,16 @@ def rendered(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rendered")
     soffice = _tool("soffice")
     out = {}
-    for form_id in FORMS:
-        for kind, data in (("filled", _sample(form_id)), ("blank", load_data(form_id, {})[0])):
-            name = f"{form_id}-{kind}"
-            (folder / f"{name}.docx").write_bytes(
-                render_docx(form_id, data, PROFILE.name, CONTACT))
-            pdf, findings = render_pdf(form_id, data, PROFILE.name, CONTACT)
-            (folder / f"{name}.service.pdf").write_bytes(pdf)
-            out[(form_id, kind)] = {"pdf_bytes": pdf, "findings": findings, "data": data}
+    pushed = _sample("consent")  # the parties' table pushed towards the end of a page
+    pushed["information"]["other"] = ("Ekstra linje med oplysninger. " * 12 + "\n") * 6
+    cases = [(form_id, kind, data) for form_id in FORMS for kind, data in (
+        ("filled", _sample(form_id)), ("blank", load_data(form_id, {})[0]))]
+    for form_id, kind, data in cases + [("consent", "pushed", pushed)]:
+        name = f"{form_id}-{kind}"
+        (folder / f"{name}.docx").write_bytes(render_docx(form_id, data, PROFILE.name, CONTACT))
+        pdf, findings = render_pdf(form_id, data, PROFILE.name, CONTACT)
+        (folder / f"{name}.service.pdf").write_bytes(pdf)
+        out[(form_id, kind)] = {"pdf_bytes": pdf, "findings": findings, "data": data}
     subprocess.run([soffice, f"-env:UserInstallation=file://{folder}/profile", "--headless",
                     "--convert-to", "pdf", "--outdir", str(folder / "lo"),
                     *sorted(str(p) for p in folder.glob("*.docx"))],
@@ -299,3 +301,18 @@ def test_column_widths_give_every_column_its_longest_word_when_there_is_room():
     widths = text_layout.column_widths(columns, 400)
     assert sum(widths) == pytest.approx(400)
     assert all(w >= c.least for w, c in zip(widths, columns))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("way", ["word", "pdf"])
+def test_a_table_is_never_split_to_leave_a_row_alone(rendered, way):
+    """The consent's five parties, pushed towards a page's end, stay with their heading."""
+    for kind in ("filled", "pushed"):
+        pages = rendered[("consent", kind)][way].split("\f")
+        on = [index for index, page in enumerate(pages) for _ in
+              re.findall(r"Begge dele", page)]
+        heading = next(index for index, page in enumerate(pages)
+                       if "Parter oplysningerne" in page)
+        assert len(on) == 5
+        assert set(on) == {heading} or min(on.count(page) for page in set(on)) >= 2, (kind, on)
+
