@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the tests need: LibreOffice Writer 25.2 from bookworm-backports (7.4 drops
-# content-control tags when it saves a .docx), DejaVu fonts, poppler (pdftotext, pdftoppm),
+# content-control tags when it saves a .docx), DejaVu fonts, Danish hyphenation patterns, poppler (pdftotext, pdftoppm),
 # pdftk, which the PDF tests use as an independent form filler, and MuPDF (mutool) as a
 # second renderer; Tesseract with its Danish model, which reads rendered pages back in the
 # PDF tests; PostgreSQL and Redis for the service and queue tests; Chromium for the
@@ -30,5 +30,5 @@ SOURCES
 fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends -t bookworm-backports libreoffice-writer-nogui
-apt-get install -y -q --no-install-recommends fonts-dejavu-core poppler-utils pdftk-java mupdf-tools \
+apt-get install -y -q --no-install-recommends fonts-dejavu-core hyphen-da poppler-utils pdftk-java mupdf-tools \
   tesseract-ocr tesseract-ocr-dan postgresql redis-server chromium

@@ -201,6 +201,6 @@ FORM = FormDefinition(
     title="Samtykke til indhentning og udveksling af oplysninger",
     schema=Consent,
     intro="Samtykke fra forældremyndighedsindehaverne i forbindelse med udviklings- og "
-          "netværksmøder. Læs vejledningen sidst i skemaet.",
+          "netværksmøder. Læs vejledningen først – den forklarer, hvad I siger ja til.",
     guidance=GUIDANCE,
 )

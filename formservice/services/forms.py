@@ -61,8 +61,8 @@ def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
         raise Invalid("Data passer ikke til formularen.",
                       [{"path": f.path, "message": f.message} for f in checked.findings])
     if fmt == DOCX:
-        return render_docx(form_id, checked.data, profile.name), checked
-    document, drawing = render_pdf(form_id, checked.data, profile.name)
+        return render_docx(form_id, checked.data, profile.name, contact=profile.contact), checked
+    document, drawing = render_pdf(form_id, checked.data, profile.name, contact=profile.contact)
     checked.findings.extend(drawing)
     return (flatten_pdf(document) if flatten else document), checked
 
