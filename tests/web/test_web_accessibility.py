@@ -143,3 +143,53 @@ def test_colours_have_readable_contrast():
         assert contrast(colours[fg], colours[bg]) >= 3, (fg, bg)
     assert contrast("#57606a", "#ffffff") >= 3  # input borders
     assert ":focus-visible" in css and "outline: 3px" in css
+
+
+# --- in a real browser: every staff page on a phone and on a laptop ----------------------
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """A real `formservice serve` with a staff user's realistic cases, and Chromium."""
+    from .browser import INSTITUTION, chromium, create_user, require_chromium, seed, serve
+    require_chromium()
+    folder = tmp_path_factory.mktemp("a11y")
+    with serve(folder) as server:
+        create_user(server, "anna", INSTITUTION, "Anna Holm")
+        ids = seed(server, dt.date.today())
+        with chromium() as browser:
+            yield server, browser, ids, folder
+
+
+@pytest.mark.parametrize("size", ["telefon", "bærbar"])
+def test_every_page_fits_the_window_and_axe_finds_nothing(live, size):
+    """390x844 and 1366x768: no page is wider than the window (nothing scrolls sideways),
+    and axe-core (from the npm registry, vendored in tests/web/vendor) reports no
+    violation — login, the start page both ways, the calendar, the case pages, a stored
+    form, downloads, upload and its preview and refusal, every fill page, batches, errors."""
+    from .browser import SIZES, axe_violations, every_page, log_in, page_width
+    server, browser, ids, folder = live
+    viewport = SIZES[size]
+    context = browser.new_context(viewport=viewport, locale="da-DK", accept_downloads=True,
+                                  base_url=server.base_url, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    problems, seen = [], []
+    try:
+        page.goto("/login")
+        names = ["login"]
+        checked = [("login", page_width(page), axe_violations(page))]
+        log_in(page, "anna")
+        for name in every_page(page, ids, folder, dt.date.today()):
+            names.append(name)
+            checked.append((name, page_width(page), axe_violations(page)))
+        for name, width, violations in checked:
+            seen.append(name)
+            if width > viewport["width"]:
+                problems.append(f"{name}: {width} px wide in a {viewport['width']} px window")
+            for violation in violations:
+                problems.append(f"{name}: axe {violation['id']} ({violation['help']}) "
+                                f"at {violation['nodes']}")
+    finally:
+        context.close()
+    assert len(seen) == 23, seen
+    assert not problems, "\n".join(problems)

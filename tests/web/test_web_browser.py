@@ -214,3 +214,34 @@ def test_another_institutions_case_by_editing_the_url(page, case_id):
     assert response.status == 404
     assert page.locator("h1").inner_text() == "Siden findes ikke"
     assert "Ida" not in page.content()
+
+
+def test_mark_an_agenda_as_sent_on_a_phone_and_it_leaves_the_list(browser, server):
+    """A meeting in 5 days led by Anna: its agenda is overdue on her start page ("Mine");
+    "Markér som sendt" (today, the Danish date already in its field) takes it off the list."""
+    from .browser import PHONE
+    context = browser.new_context(viewport=PHONE, locale="da-DK", base_url=server.base_url)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, "anna")
+        case = create_case(page, "Bo Bæk Nielsen", "02-04-2021", "Mariehønen")
+        day = dt.date.today() + dt.timedelta(days=5)
+        page.goto(f"/sager/{case}/udfyld/first_meeting")
+        page.locator("#felt-meeting-date").fill(day.strftime("%d-%m-%Y"))  # Danish, typed
+        page.locator("#felt-meeting-leader").fill("Anna Holm")
+        page.get_by_role("button", name="Gem på sagen").click()
+        page.wait_for_url(re.compile(r".*/poster/\d+$"))
+        page.goto("/")
+        wanted = f"Dagsorden til mødet {day:%d-%m-%Y} er ikke sendt"
+        row = page.locator("tr", has_text=wanted)
+        assert row.count() == 1 and "Overskredet" in row.inner_text()
+        field = row.get_by_label("Sendt den")
+        assert field.input_value() == dt.date.today().strftime("%d-%m-%Y")
+        row.get_by_role("button", name=re.compile("Markér som sendt")).click()
+        page.wait_for_load_state()
+        assert f"Dagsorden til mødet {day:%d-%m-%Y} er markeret som sendt" in page.inner_text("main")
+        assert page.locator("tr", has_text=wanted).count() == 0
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    finally:
+        context.close()
