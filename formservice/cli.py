@@ -14,6 +14,7 @@ from pathlib import Path
 from .config import ConfigError, load_profile
 from .documents.errors import DocumentError
 from .forms import FORMS, UnknownForm, get_form
+from .forms.danish import json_problem
 from .services import accounts, audit, batches, forms
 from .services.errors import ServiceError
 from .services.unit_of_work import SYSTEM
@@ -46,8 +47,7 @@ def _read_data(form_id: str, path: str):
     except UnicodeDecodeError:
         raise UsageError(f"{path}: filen er ikke UTF-8-kodet tekst.") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: ugyldig JSON i linje {exc.lineno}, kolonne {exc.colno}: "
-                         f"{exc.msg}.") from None
+        raise UsageError(f"{path}: ugyldig JSON i {json_problem(exc)}.") from None
     if isinstance(data, dict) and "form" in data and "data" in data:  # a whole record
         if data["form"] != form_id:
             raise UsageError(f"{path}: posten er formularen '{data['form']}', ikke '{form_id}'.")

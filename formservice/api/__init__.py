@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, default_ex
 from ..documents.errors import DocumentError
 from ..errors import IdConverter, fail
 from ..forms import FORMS
+from ..forms.danish import json_problem
 from ..forms.fields import MAX_ROWS, UNSTORABLE
 from ..services.access import MAX_ID
 from ..services.errors import ServiceError
@@ -186,7 +187,7 @@ def _read_json_object() -> dict:
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        fail(400, f"Ugyldig JSON i linje {exc.lineno}, kolonne {exc.colno}.")
+        fail(400, f"Ugyldig JSON i {json_problem(exc)}.")
     except RecursionError:
         fail(400, f"JSON er indlejret for dybt (højst {MAX_JSON_DEPTH} niveauer).")
     except ValueError:  # an integer of more than 4300 digits, NaN or Infinity
@@ -282,8 +283,7 @@ def json_error(exc: HTTPException):
         message = f"Forespørgslen eller filen er for stor (højst {limit})."
     errors = _field_errors(exc)
     if status == 422 and not _is_danish(exc) and errors:  # a schema's refusal: say which
-        message = "Data er ikke gyldige: " + "; ".join(
-            f"{e['path']}: {e['message']}" if e["path"] else e["message"] for e in errors[:3]) \
+        message = "Data er ikke gyldige: " + "; ".join(e["message"] for e in errors[:3]) \
             + (" …" if len(errors) > 3 else "")
     body = {"status": status, "message": str(message), "errors": errors}
     response = jsonify(body)
@@ -321,7 +321,7 @@ def _field_errors(exc) -> list[dict]:
             for item in node:
                 walk(item, path)
         else:
-            out.append({"path": ".".join(path), "message": _danish_field(str(node))})
+            out.append({"path": ".".join(path), "message": _labelled(path, _danish_field(str(node)))})
 
     if isinstance(messages, dict):
         for location, tree in messages.items():
@@ -329,12 +329,43 @@ def _field_errors(exc) -> list[dict]:
     return out
 
 
+# The Danish name of every field of the API's own request schemas (a form's fields are named
+# by the form's labels): a message names the field as people say it, never by its key.
+FIELD_LABELS = {
+    "institution_id": "Institution", "child_name": "Barnets navn",
+    "child_birth_date": "Fødselsdato", "group_name": "Stue/klasse",
+    "caseworker_id": "Sagsbehandler", "status": "Status", "form": "Formular",
+    "data": "Formularens data", "format": "Format", "flatten": "Flad PDF",
+    "username": "Brugernavn", "password": "Adgangskode", "name": "Navn", "active": "Aktiv",
+    "what": "Hvad er sendt", "on": "Sendt den", "meeting_id": "Møde",
+    "meeting_date": "Mødedato", "scope": "Visning", "horizon_days": "Antal dage frem",
+    "today": "Dato", "limit": "Antal", "before_id": "Før nummer", "case_id": "Sag",
+    "user_id": "Bruger", "entries": "Planens rækker", "forms": "Formularer",
+}
+
+
+def _labelled(path: list[str], message: str) -> str:
+    """The message with the field's Danish name first ("Fødselsdato: …"); a key the API does
+    not know is named as it was sent."""
+    keys = [key for key in path if key not in ("json", "query", "form", "files")] or path
+    if not keys:
+        return message
+    label = FIELD_LABELS.get(keys[-1]) or next(
+        (FIELD_LABELS[key] for key in reversed(keys) if key in FIELD_LABELS), None)
+    if label is None:
+        label = f"Feltet »{keys[-1]}«"
+    return message if message.startswith(label) else f"{label}: {message}"
+
+
 _FIELD_MESSAGES = {
     "Missing data for required field.": "Feltet skal udfyldes.",
     "Unknown field.": "Ukendt felt.",
     "Not a valid integer.": "Skal være et helt tal.",
     "Not a valid string.": "Skal være tekst.",
-    "Not a valid date.": "Ikke en gyldig dato (skriv ÅÅÅÅ-MM-DD).",
+    "Not a valid date.": "Ikke en gyldig dato: skriv den som ÅÅÅÅ-MM-DD, fx 2026-03-10.",
+    "Not a valid datetime.": "Ikke et gyldigt tidspunkt: skriv det som ÅÅÅÅ-MM-DDTtt:mm:ss+01:00.",
+    "Not a valid list.": "Skal være en liste.",
+    "Not a valid number.": "Skal være et tal.",
     "Not a valid boolean.": "Skal være true eller false.",
     "Field may not be null.": "Feltet må ikke være tomt.",
     "Invalid input type.": "Forkert type.",
@@ -346,4 +377,14 @@ _FIELD_MESSAGES = {
 def _danish_field(message: str) -> str:
     if message.startswith("Length must be"):
         return "Teksten har ikke en tilladt længde."
+    if message.startswith("Must be one of: "):
+        return "Skal være en af: " + message[len("Must be one of: "):]
+    found = re.match(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+                     message)
+    if found:
+        return f"Skal være mellem {found.group(1)} og {found.group(2)}."
+    found = re.match(r"Must be (greater|less) than or equal to (\S+)\.$", message)
+    if found:
+        return f"Skal være mindst {found.group(2)}." if found.group(1) == "greater" \
+            else f"Må højst være {found.group(2)}."
     return _FIELD_MESSAGES.get(message, message)

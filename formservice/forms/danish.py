@@ -179,3 +179,30 @@ def ascii_name(name: str) -> str:
     text = unicodedata.normalize("NFKD", name.translate(_ASCII))
     text = text.encode("ascii", "ignore").decode("ascii")
     return " ".join(_NOT_IN_NAMES.sub(" ", text).split()) or "dokument"
+
+
+# --- JSON that cannot be read, in Danish -----------------------------------------------------
+
+_JSON_PROBLEMS = (
+    ("Expecting property name enclosed in double quotes",
+     "et feltnavn skal stå i dobbelte anførselstegn (\"navn\")"),
+    ("Expecting value", "der mangler en værdi (eller der står et tegn, JSON ikke kender)"),
+    ("Expecting ',' delimiter", "der mangler et komma mellem to værdier"),
+    ("Expecting ':' delimiter", "der mangler et kolon efter et feltnavn"),
+    ("Extra data", "der står mere efter dataene"),
+    ("Unterminated string", "en tekst mangler sit afsluttende anførselstegn"),
+    ("Invalid control character", "en tekst indeholder et linjeskift eller styretegn "
+                                   "(skriv \\n)"),
+    ("Invalid \\uXXXX escape", "en \\u-kode i en tekst er ugyldig"),
+    ("Invalid \\escape", "en \\-kode i en tekst er ugyldig"),
+    ("Illegal trailing comma", "der står et komma for meget før slutningen"),
+)
+
+
+def json_problem(exc) -> str:
+    """What is wrong with JSON that cannot be read (a json.JSONDecodeError), in Danish:
+    "linje 3, kolonne 5: der mangler et komma mellem to værdier"."""
+    message = str(getattr(exc, "msg", "") or "")
+    reason = next((danish for english, danish in _JSON_PROBLEMS if message.startswith(english)),
+                  "teksten er ikke gyldig JSON")
+    return f"linje {getattr(exc, 'lineno', '?')}, kolonne {getattr(exc, 'colno', '?')}: {reason}"

@@ -60,7 +60,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..forms import FORMS
-from ..forms.danish import document_name, parse_date, plural
+from ..forms.danish import document_name, json_problem, parse_date, plural
 from ..forms.record import load_data
 from . import follow_up_prefill
 
@@ -169,8 +169,7 @@ def read_plan(content: bytes, filename: str = "plan.json") -> list[dict]:
     except UnicodeDecodeError:
         raise PlanError("Planen er ikke UTF-8-kodet. Gem den som UTF-8, og prøv igen.") from None
     except json.JSONDecodeError as exc:
-        raise PlanError(f"Planen er ikke gyldig JSON (linje {exc.lineno}, kolonne {exc.colno}: "
-                        f"{exc.msg}).") from None
+        raise PlanError(f"Planen er ikke gyldig JSON ({json_problem(exc)}).") from None
     entries = plan.get("entries") if isinstance(plan, dict) else plan
     if not isinstance(entries, list):
         raise PlanError('Planen skal være et JSON-objekt med en liste "entries".')
