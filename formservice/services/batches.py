@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from ..config import Profile
 from ..rules import apply_severity
@@ -186,6 +186,15 @@ def pending_items(uow: UnitOfWork, batch_id: int) -> list[int]:
 
 
 MAX_ATTEMPTS = 3
+# Storing a produced item: only while it is still pending and claimed by this producer.
+STORE_ITEM = (update(BatchItem.__table__)
+              .where(BatchItem.__table__.c.id == bindparam("item_id"),
+                     BatchItem.__table__.c.status == "pending",
+                     BatchItem.__table__.c.claimed_by == bindparam("worker"))
+              .values(status=bindparam("status"), content=bindparam("content"),
+                      sha256=bindparam("sha256"), findings=bindparam("findings"),
+                      finished_at=bindparam("finished"),
+                      produced_count=BatchItem.__table__.c.produced_count + 1))
 DEFAULT_LEASE = dt.timedelta(seconds=30)
 
 
@@ -224,18 +233,15 @@ def produce_chunk(session_factory, item_ids: list[int], profile: Profile, *, wor
             results.append((item.id, values))
             session.expunge(item)
         session.rollback()  # end the read before the (SQLite: immediate) write
-        stored = 0
         finished = utcnow()
-        for item_id, values in results:
-            result = session.execute(update(BatchItem).where(
-                BatchItem.id == item_id, BatchItem.status == "pending",
-                BatchItem.claimed_by == worker)
-                .values(**values, produced_count=BatchItem.produced_count + 1,
-                        finished_at=finished)
-                .execution_options(synchronize_session=False))
-            stored += result.rowcount
-        batch_ids = {batch_id for batch_id in queries.batches_of_items(session, item_ids)}
-        for batch_id in batch_ids:
+        if results:  # one statement for the chunk, sent as one batch of rows
+            session.execute(STORE_ITEM, [
+                {"item_id": item_id, "status": values["status"],
+                 "content": values.get("content"), "sha256": values.get("sha256"),
+                 "findings": values["findings"], "finished": finished, "worker": worker}
+                for item_id, values in results])
+        stored = queries.count_stored(session, item_ids, worker, finished)
+        for batch_id in queries.batches_of_items(session, item_ids):
             queries.mark_batch_finished(session, batch_id, finished)
         session.commit()
         return stored

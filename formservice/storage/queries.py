@@ -212,6 +212,13 @@ def claimed_items(session, item_ids, worker: str) -> list[BatchItem]:
         BatchItem.claimed_by == worker).order_by(BatchItem.position)))
 
 
+def count_stored(session, item_ids, worker: str, finished) -> int:
+    """How many of the items this producer stored at `finished` (its one store)."""
+    return session.scalar(select(func.count()).select_from(BatchItem).where(
+        BatchItem.id.in_(item_ids), BatchItem.claimed_by == worker,
+        BatchItem.finished_at == finished, BatchItem.status != "pending"))
+
+
 def batches_of_items(session, item_ids) -> list[int]:
     return list(session.scalars(select(BatchItem.batch_id).where(
         BatchItem.id.in_(item_ids)).distinct()))
