@@ -370,93 +370,171 @@ def cmd_batch(args) -> int:
     return 1 if summary.invalid else 0
 
 
+class DanishHelpFormatter(argparse.HelpFormatter):
+    """argparse's help in Danish: "brug:" before the usage line."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "brug: " if prefix is None else prefix)
+
+
+# argparse's own messages (English, from its gettext calls) as a person reads them in Danish.
+_ARGPARSE_MESSAGES = (
+    (r"the following arguments are required: (.*)", r"disse mangler: \1"),
+    (r"unrecognized arguments: (.*)", r"ukendte argumenter: \1"),
+    (r"argument (.*?): invalid choice: (.*?) \(choose from (.*)\)",
+     r"\1: ugyldigt valg \2 (vælg mellem \3)"),
+    (r"argument (.*?): expected one argument", r"\1: mangler en værdi"),
+    (r"argument (.*?): expected at least one argument", r"\1: mangler mindst én værdi"),
+    (r"argument (.*?): invalid int value: (.*)", r"\1: \2 er ikke et helt tal"),
+    (r"argument (.*?): invalid (\w+) value: (.*)", r"\1: \3 er ikke en gyldig værdi"),
+    (r"argument (.*?): not allowed with argument (.*)", r"\1 kan ikke bruges sammen med \2"),
+    (r"argument (.*?): ignored explicit argument (.*)", r"\1: tager ingen værdi (\2)"),
+    (r"ambiguous option: (.*?) could match (.*)", r"\1 er tvetydigt: det kan være \2"),
+    (r"argument (.*?): (.*)", r"\1: \2"),
+)
+
+
+def danish_argparse_message(message: str) -> str:
+    import re
+    for pattern, replacement in _ARGPARSE_MESSAGES:
+        if re.fullmatch(pattern, message, flags=re.DOTALL):
+            return re.sub(pattern, replacement, message, count=1, flags=re.DOTALL)
+    return message
+
+
+class DanishArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that speaks Danish: its headings ("argumenter", "tilvalg"), the
+    help option, "brug:" and its error messages ("formservice render: fejl: …")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DanishHelpFormatter)
+        kwargs["add_help"] = False
+        if kwargs.get("help") and not kwargs.get("description"):
+            kwargs["description"] = kwargs["help"][:1].upper() + kwargs["help"][1:] + "."
+        kwargs.pop("help", None)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "tilvalg"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="vis denne hjælp, og afslut")
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {danish_argparse_message(message)}\n")
+
+
+def _commands(parser, dest: str, title: str = "kommandoer"):
+    return parser.add_subparsers(dest=dest, required=True, title=title, metavar="KOMMANDO",
+                                 parser_class=DanishArgumentParser)
+
+
+def _add(commands, name: str, text: str):
+    """A (sub)command with its Danish help in the list and as its own description."""
+    return commands.add_parser(name, help=text, description=text[:1].upper() + text[1:] + ".")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="formservice",
-                                     description="Formularer til udviklings- og netværksmøder.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("forms", help="vis formularerne").set_defaults(run=cmd_forms)
-    validate = commands.add_parser("validate", help="tjek data for en formular")
-    validate.add_argument("form")
-    validate.add_argument("data")
+    parser = DanishArgumentParser(
+        prog="formservice", description="Formularer til udviklings- og netværksmøder: "
+        "udfyld, kontrollér og læs formularer, lav mange på én gang, og kør tjenesten.",
+        epilog="Afslutningskoder: 0 i orden, 1 fejl i data, 2 ubrugelige input eller en "
+               "afvisning (grunden står på standard error). Skriv »formservice KOMMANDO -h« "
+               "for hjælp til en kommando.")
+    commands = _commands(parser, "command")
+    _add(commands, "forms", "vis formularerne").set_defaults(run=cmd_forms)
+    validate = _add(commands, "validate", "kontrollér data til en formular (fejl og advarsler)")
+    validate.add_argument("form", metavar="FORMULAR",
+                          help="formularens navn: consent, first_meeting, follow_up_meeting "
+                               "eller network_map (se »formservice forms«)")
+    validate.add_argument("data", metavar="DATAFIL", help="formularens data som JSON")
     validate.set_defaults(run=cmd_validate)
-    render = commands.add_parser("render", help="udfyld en formular")
-    render.add_argument("form")
-    render.add_argument("data", nargs="?")
+    render = _add(commands, "render", "udfyld en formular som Word eller PDF")
+    render.add_argument("form", metavar="FORMULAR", help="formularens navn (se »formservice forms«)")
+    render.add_argument("data", nargs="?", metavar="DATAFIL",
+                        help="formularens data som JSON (udelades med --blank)")
     render.add_argument("--blank", action="store_true", help="den tomme formular")
-    render.add_argument("-o", "--output", required=True)
+    render.add_argument("-o", "--output", required=True, metavar="FIL",
+                        help="filen der skrives: .docx eller .pdf")
     render.add_argument("--flatten", action="store_true",
                         help="PDF uden formularfelter, med værdierne trykt på siden")
     render.set_defaults(run=cmd_render)
-    parse = commands.add_parser("parse", help="læs en udfyldt formular")
-    parse.add_argument("file")
+    parse = _add(commands, "parse", "læs en udfyldt formular (Word eller PDF) og vis data og fund")
+    parse.add_argument("file", metavar="FIL", help="den udfyldte .docx- eller .pdf-fil")
     parse.set_defaults(run=cmd_parse)
-    batch = commands.add_parser("batch", help="lav mange formularer efter en plan (JSON eller CSV)")
-    batch.add_argument("plan")
-    batch.add_argument("-o", "--output", required=True, help="ZIP-filen")
+    batch = _add(commands, "batch", "lav mange formularer efter en plan (JSON eller CSV)")
+    batch.add_argument("plan", metavar="PLAN", help="planen: en CSV-fil fra Excel eller en JSON-fil")
+    batch.add_argument("-o", "--output", required=True, metavar="ZIP", help="ZIP-filen der skrives")
     batch.add_argument("--today", help=argparse.SUPPRESS)  # tests: the date "in the past" is judged by
     batch.set_defaults(run=cmd_batch)
-    serve = commands.add_parser("serve", help="kør tjenesten (SQLite og ingen kø som standard)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
+    serve = _add(commands, "serve", "kør tjenesten (SQLite og ingen kø som standard)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="VÆRT",
+                       help="adressen der lyttes på (standard 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, metavar="PORT",
+                       help="porten (standard 8000)")
+    serve.add_argument("--threads", type=int, default=8, metavar="ANTAL",
+                       help="antal tråde til forespørgsler (standard 8)")
     serve.set_defaults(run=cmd_serve)
-    users = commands.add_parser("users", help="brugere").add_subparsers(dest="users", required=True)
-    create = users.add_parser("create", help="opret en bruger")
-    create.add_argument("username")
-    create.add_argument("--name", help="fulde navn")
-    create.add_argument("--role", required=True, choices=("staff", "caseworker", "admin"))
-    create.add_argument("--institution", action="append",
+    users = _commands(_add(commands, "users", "brugere: opret, vis, stop, ny adgangskode, "
+                                              "API-token"), "users")
+    create = _add(users, "create", "opret en bruger")
+    create.add_argument("username", metavar="BRUGERNAVN", help="det navn, brugeren logger ind med")
+    create.add_argument("--name", metavar="NAVN", help="fulde navn")
+    create.add_argument("--role", required=True, choices=("staff", "caseworker", "admin"),
+                        help="staff (institutionens personale), caseworker (sagsbehandler) "
+                             "eller admin (administrator)")
+    create.add_argument("--institution", action="append", metavar="INSTITUTION",
                         help="institution (kan gentages); oprettes hvis den ikke findes")
     create.add_argument("--password-stdin", action="store_true",
                         help="læs adgangskoden fra standard input")
     create.set_defaults(run=cmd_users_create)
-    token = users.add_parser("token", help="nyt personligt API-token til en bruger")
-    token.add_argument("username")
-    token.add_argument("--name", default="cli")
+    token = _add(users, "token", "nyt personligt API-token til en bruger")
+    token.add_argument("username", metavar="BRUGERNAVN", help="brugeren der får tokenet")
+    token.add_argument("--name", default="cli", metavar="NAVN",
+                       help="tokenets navn, så du kan kende det igen (standard cli)")
     token.set_defaults(run=cmd_users_token)
-    users.add_parser("list", help="vis brugerne").set_defaults(run=cmd_users_list)
+    _add(users, "list", "vis brugerne").set_defaults(run=cmd_users_list)
     for name, text in (("deactivate", "stop en bruger: login, sessioner og tokens virker ikke"),
                        ("activate", "giv en deaktiveret bruger adgang igen")):
-        active = users.add_parser(name, help=text)
-        active.add_argument("username")
+        active = _add(users, name, text)
+        active.add_argument("username", metavar="BRUGERNAVN", help="brugeren")
         active.set_defaults(run=cmd_users_active)
-    password = users.add_parser("set-password", help="ny adgangskode til en bruger")
-    password.add_argument("username")
+    password = _add(users, "set-password", "ny adgangskode til en bruger")
+    password.add_argument("username", metavar="BRUGERNAVN", help="brugeren")
     password.add_argument("--password-stdin", action="store_true",
                           help="læs adgangskoden fra standard input")
     password.set_defaults(run=cmd_users_set_password)
 
-    tokens = commands.add_parser("tokens", help="API-tokens").add_subparsers(dest="tokens",
-                                                                             required=True)
-    listing = tokens.add_parser("list", help="en brugers tokens: nummer, navn, oprettet, "
-                                             "udløber, sidst brugt")
-    listing.add_argument("username")
+    tokens = _commands(_add(commands, "tokens", "API-tokens: vis og tilbagekald"), "tokens")
+    listing = _add(tokens, "list", "en brugers tokens: nummer, navn, oprettet, udløber, "
+                                   "sidst brugt")
+    listing.add_argument("username", metavar="BRUGERNAVN", help="brugeren")
     listing.set_defaults(run=cmd_tokens_list)
-    revoke = tokens.add_parser("revoke", help="tilbagekald et token (straks)")
-    revoke.add_argument("id", type=int, help="tokenets nummer (tokens list)")
+    revoke = _add(tokens, "revoke", "tilbagekald et token (straks)")
+    revoke.add_argument("id", type=int, metavar="NUMMER", help="tokenets nummer (tokens list)")
     revoke.set_defaults(run=cmd_tokens_revoke)
 
-    trail = commands.add_parser("audit", help="revisionsloggen").add_subparsers(dest="audit",
-                                                                               required=True)
-    export = trail.add_parser("export", help="alle opslag i ét barns data (GDPR art. 15)")
-    export.add_argument("--case", type=int, required=True, help="sagens nummer")
+    trail = _commands(_add(commands, "audit", "revisionsloggen"), "audit")
+    export = _add(trail, "export", "alle opslag i ét barns data (GDPR art. 15)")
+    export.add_argument("--case", type=int, required=True, metavar="SAG", help="sagens nummer")
     export.add_argument("--format", choices=audit.FORMATS, default="jsonl",
                         help="jsonl (standard) eller csv")
     export.set_defaults(run=cmd_audit_export)
 
-    retention = commands.add_parser("retention", help="sletning efter opbevaringsperioden") \
-        .add_subparsers(dest="retention", required=True)
-    run = retention.add_parser("run", help="slet data om sager lukket for længe siden og gamle "
-                                           "logposter (prøvekørsel uden --apply)")
+    retention = _commands(_add(commands, "retention", "sletning efter opbevaringsperioden"),
+                          "retention")
+    run = _add(retention, "run", "slet data om sager lukket for længe siden og gamle "
+                                 "logposter (prøvekørsel uden --apply)")
     run.add_argument("--apply", action="store_true", help="slet (ellers vises kun hvad)")
-    run.add_argument("--days", type=int, help="sager lukket for mere end så mange dage siden "
-                                              "(standard FORMSERVICE_RETENTION_DAYS)")
-    run.add_argument("--audit-days", type=int, help="logposter ældre end så mange dage "
-                                                    "(standard FORMSERVICE_AUDIT_RETENTION_DAYS)")
+    run.add_argument("--days", type=int, metavar="DAGE",
+                     help="sager lukket for mere end så mange dage siden "
+                          "(standard FORMSERVICE_RETENTION_DAYS)")
+    run.add_argument("--audit-days", type=int, metavar="DAGE",
+                     help="logposter ældre end så mange dage "
+                          "(standard FORMSERVICE_AUDIT_RETENTION_DAYS)")
     run.set_defaults(run=cmd_retention_run)
 
-    database = commands.add_parser("db", help="databasen").add_subparsers(dest="db", required=True)
-    database.add_parser("migrate", help="opdater skemaet (som DATABASE_OWNER_URL, hvis sat)") \
+    database = _commands(_add(commands, "db", "databasen"), "db")
+    _add(database, "migrate", "opdater skemaet (som DATABASE_OWNER_URL, hvis sat)") \
         .set_defaults(run=cmd_db_migrate)
     return parser
 

@@ -1,11 +1,13 @@
 """The command line: exit codes of DESIGN.md, Danish reasons, never a traceback."""
+import argparse
 import json
+import re
 import subprocess
 import sys
 
 import pytest
 
-from formservice.cli import main
+from formservice.cli import build_parser, main
 
 SAMPLE_CHILD = {"child": {"name": "Ida"}}
 
@@ -246,3 +248,41 @@ def test_an_unreachable_database_is_a_danish_reason(accounts_env, capsys, monkey
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:x@127.0.0.1:9/none")
     code, out, err = run(capsys, "users", "list")
     assert code == 2 and "databasen kan ikke nås" in err and "Traceback" not in err
+
+
+def _every_parser(parser, path=()):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _every_parser(child, path + (name,))
+
+
+def test_the_whole_command_line_speaks_danish(capsys):
+    """Every command's --help: Danish headings, "brug:", a Danish help text for every
+    argument and option; none of argparse's English left."""
+    english = re.compile(r"usage:|positional arguments|options:|optional arguments|"
+                         r"show this help|error:|\bthe\b|\bof\b|\bfor a\b|\bwith\b")
+    paths = list(_every_parser(build_parser()))
+    assert len(paths) >= 20
+    for path, parser in paths:
+        code, out, err = run(capsys, *path, "--help")
+        assert code == 0, path
+        assert out.startswith("brug: formservice"), (path, out)
+        assert not english.search(out), (path, english.search(out).group(), out)
+        for action in parser._actions:
+            if action.help == argparse.SUPPRESS or isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, (path, action.dest)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["render"], "formservice render: fejl: disse mangler: FORMULAR, -o/--output"),
+    (["nope"], "formservice: fejl: KOMMANDO: ugyldigt valg 'nope'"),
+    (["serve", "--port", "x"], "formservice serve: fejl: --port: 'x' er ikke et helt tal"),
+    (["forms", "--mere"], "formservice: fejl: ukendte argumenter: --mere"),
+])
+def test_argument_errors_are_danish(capsys, argv, expected):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith("brug: formservice") and expected in err, err
