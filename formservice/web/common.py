@@ -10,6 +10,7 @@ from flask import current_app, g, redirect, request, send_file, url_for
 
 from ..forms import FORMS
 from ..forms.danish import plural
+from ..forms.options import meeting_types
 from ..services.documents import attachment
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -59,6 +60,11 @@ def form_title(form_id: str) -> str:
     return form.title if form else form_id
 
 
+def meeting_type_name(code) -> str:
+    """A meeting type by its name (Udviklingsmøde), never its code (UM)."""
+    return dict(meeting_types()).get(code, code or "")
+
+
 def size_text(size: int) -> str:
     """A byte count as people write it: 20 MB, 1,5 MB, 64 kB."""
     value, unit = (size / (1024 * 1024), "MB") if size >= 1024 * 1024 else (size / 1024, "kB")
@@ -91,6 +97,7 @@ def init_filters(app) -> None:
     app.add_template_filter(form_title, "form_title")
     app.add_template_filter(size_text, "size_text")
     app.add_template_filter(plural, "plural")
+    app.add_template_filter(meeting_type_name, "meeting_type")
     app.add_template_global(FORMAT_NAMES, "FORMAT_NAMES")
     app.add_template_global(STATUS_NAMES, "STATUS_NAMES")
     app.add_template_global(SEVERITY_NAMES, "SEVERITY_NAMES")

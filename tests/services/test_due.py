@@ -138,3 +138,34 @@ def test_an_expired_consent_answered_by_a_newer_one_is_not_listed(built, profile
                                   today=TODAY)
     assert stored.record.status == "final", stored.findings
     assert not [i for i in items(built) if i[0] == "consent"]
+
+
+def test_the_next_meeting_from_the_minutes_can_be_marked_and_becomes_planned(built, profile,
+                                                                            people):
+    next_day = TODAY + dt.timedelta(days=5)
+    store(built, profile, people["case_a"], minutes(TODAY - dt.timedelta(days=30),
+                                                    next_date=next_day,
+                                                    minutes_sent=TODAY.isoformat()))
+    [agenda] = [i for i in due.due_items(built.uow(), actor_of(built, "staff_a"), TODAY, 14)
+                if i.kind == "agenda"]
+    assert agenda.meeting_id is None and agenda.meeting_date == next_day and agenda.markable
+    meeting = due.mark_sent(built.uow(), actor_of(built, "staff_a"), people["case_a"], "agenda",
+                            TODAY, meeting_date=next_day)
+    assert meeting.meeting_date == next_day and meeting.agenda_sent_on == TODAY
+    assert not [i for i in items(built) if i[0] == "agenda"]
+
+
+def test_marking_refuses_what_is_not_an_agenda_or_minutes_and_a_future_day(built, profile,
+                                                                          people):
+    import pytest
+
+    from formservice.services.errors import Invalid
+    stored = store(built, profile, people["case_a"], minutes(TODAY - dt.timedelta(days=2)))
+    actor = actor_of(built, "staff_a")
+    for what, on in (("consent", TODAY), ("minutes", TODAY + dt.timedelta(days=1))):
+        with pytest.raises(Invalid) as refused:
+            due.mark_sent(built.uow(), actor, people["case_a"], what, on,
+                          meeting_id=stored.record.subject_id)
+        assert "_" not in refused.value.message and "." in refused.value.message
+    with pytest.raises(Invalid):
+        due.due_items(built.uow(), actor, TODAY, scope="alle")
