@@ -68,7 +68,7 @@
     function show(state) {
       bar.value = state.percent;
       bar.textContent = state.percent + " %";
-      text.textContent = state.done + " af " + state.total + " dokumenter (" + state.percent + " %)" +
+      text.textContent = state.done + " af " + state.total + (state.total === 1 ? " dokument (" : " dokumenter (") + state.percent + " %)" +
         (state.failed ? ", " + state.failed + " kunne ikke laves" : "");
       if (state.ready) {
         if (ready) { ready.hidden = false; }
