@@ -3,6 +3,7 @@ their deadlines, at a secret URL the user can renew (only the key's SHA-256 is k
 new key ends the old URL). The feed names a child by first name and case number only."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -15,6 +16,13 @@ from .access import user_of
 from .unit_of_work import Actor, UnitOfWork
 
 KIND_NAMES = {"first_meeting": "Første møde", "follow_up_meeting": "Opfølgende møde"}
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def _digest(key: str) -> str:
@@ -52,6 +60,18 @@ def calendar_for_key(uow: UnitOfWork, key: str, address: str | None = None) -> b
                     f"{KIND_NAMES.get(meeting.form_id, 'Møde')} – {first_name} (sag {case.id})",
                     meeting.meeting_date, header.get("start_time"), header.get("end_time"),
                     header.get("place")))
+                shown.append(case.id)
+            latest = queries.latest_final_minutes(uow.session, case.id)
+            closing = (latest.data.get("closing") or latest.data.get("outcome") or {}) \
+                if latest is not None else {}
+            next_day = _date(closing.get("next_meeting_date"))
+            if next_day is not None and all(entry.date != next_day for entry in entries
+                                            if entry.key.startswith(f"case-{case.id}-")):
+                # the next meeting agreed at the last one, before anyone has planned it
+                entries.append(MeetingEntry(
+                    f"case-{case.id}-next-{next_day}",
+                    f"Opfølgende møde – {first_name} (sag {case.id})", next_day,
+                    place=closing.get("next_meeting_place")))
                 shown.append(case.id)
         uow.audit(Actor(user, address, "GET", "/kalender"), "read", "calendar", user.id,
                   detail={"cases": sorted(set(shown))})

@@ -116,6 +116,8 @@ def test_the_calendar_page_shows_a_new_address_once_and_the_feed_needs_no_login(
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     body = feed.get_data(as_text=True)
     assert "BEGIN:VCALENDAR" in body and "Alma (sag" in body and "Sørensen" not in body
+    # the meeting, and the next one agreed in its minutes, each with its deadlines
+    assert body.count("BEGIN:VEVENT") == 6 and "Opfølgende møde – Alma" in body
     assert anonymous.get("/kalender/forkert-noegle.ics").status_code == 404
     client.post("/kalender/forny", data={"csrf_token": csrf_token(client, "/kalender")})
     assert anonymous.get(path).status_code == 404  # the old address stops working
