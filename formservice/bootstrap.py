@@ -137,7 +137,7 @@ def build(config: dict | None = None, *, migrate: bool | None = None,
     db.protect_sqlite_file(settings["DATABASE_URL"])
     services = Services(settings, profile, engine, db.session_factory(engine))
     if runner:
-        chunk = settings.get("BATCH_CHUNK", 20)
+        chunk = settings.get("BATCH_CHUNK", 50)
         if settings.get("CELERY_BROKER_URL"):
             services.runner = CeleryRunner(settings["CELERY_BROKER_URL"], settings["CELERY_QUEUE"],
                                            chunk=chunk)

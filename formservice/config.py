@@ -27,7 +27,7 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_PARSE_CPU_SECONDS | 10 per document; the worker is killed after twice that |
 | FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker: threads of the service's process) |
 | FORMSERVICE_BATCH_PROCESSES | 0: threads; N: a pool of N processes, so a batch uses N cores |
-| FORMSERVICE_BATCH_CHUNK | 20 documents per task, stored with one commit |
+| FORMSERVICE_BATCH_CHUNK | 50 documents per task, stored with one commit |
 | FORMSERVICE_BATCH_LEASE_SECONDS | 30: a batch that has not moved this long is resumed |
 | FORMSERVICE_BATCH_SWEEP_SECONDS | 10: how often the service looks for such batches |
 | CELERY_BROKER_URL | none: batches are produced in the service's own process |
@@ -195,7 +195,7 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "PARSE_CPU_SECONDS": max(1, _int(env, "FORMSERVICE_PARSE_CPU_SECONDS", 10)),
         "BATCH_THREADS": _int(env, "FORMSERVICE_BATCH_THREADS", 2),
         "BATCH_PROCESSES": _int(env, "FORMSERVICE_BATCH_PROCESSES", 0),
-        "BATCH_CHUNK": max(1, _int(env, "FORMSERVICE_BATCH_CHUNK", 20)),
+        "BATCH_CHUNK": max(1, _int(env, "FORMSERVICE_BATCH_CHUNK", 50)),
         "BATCH_LEASE_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_LEASE_SECONDS", 30)),
         "BATCH_SWEEP_SECONDS": max(1, _int(env, "FORMSERVICE_BATCH_SWEEP_SECONDS", 10)),
         "LOGIN_ATTEMPTS": _int(env, "FORMSERVICE_LOGIN_ATTEMPTS", 5),
