@@ -14,13 +14,12 @@ through LibreOffice to PDF, and the service's own PDF — read back with pdftote
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from documents.external_tools import required_tool
 
 from formservice.config import read_profile
 from formservice.documents import text_layout
@@ -36,13 +35,7 @@ CONTACT = PROFILE.contact + " Telefon 72 36 36 36, boernogunge@holbaek.dk."
 WORD = re.compile(r"[^\W\d_]{4,}")
 
 
-def _tool(name):
-    binary = shutil.which(name)
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI")
-        pytest.skip(f"{name} is not installed")
-    return binary
+_tool = required_tool
 
 
 def _sample(form_id):

@@ -7,13 +7,13 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 import pytest
+from documents.external_tools import required_tool
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
@@ -29,13 +29,7 @@ FILLERS = ["pdftk", "pdftk need_appearances", "pypdf", "pymupdf"]
 DPI = 150
 
 
-def _tool(name):
-    binary = shutil.which(name)
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI")
-        pytest.skip(f"{name} is not installed")
-    return binary
+_tool = required_tool
 
 
 @lru_cache(maxsize=None)

@@ -1,11 +1,10 @@
 """PDFs filled by other tools read back; what readers show is really drawn."""
 import io
-import os
-import shutil
 import subprocess
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+from documents.external_tools import required_tool
 from PIL import Image, ImageChops
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import NameObject, TextStringObject
@@ -26,13 +25,7 @@ DATA = {
 }
 
 
-def _tool(name):
-    binary = shutil.which(name)
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI")
-        pytest.skip(f"{name} is not installed")
-    return binary
+_tool = required_tool
 
 
 def _expected():

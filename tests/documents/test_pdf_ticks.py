@@ -2,12 +2,11 @@
 (the PDF as printed), measured on the page image as poppler and MuPDF draw it."""
 import io
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from documents.external_tools import required_tool
 from PIL import Image
 from pypdf import PdfReader
 
@@ -20,13 +19,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 DPI = 100
 
 
-def _tool(name):
-    binary = shutil.which(name)
-    if binary is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"{name} is required in CI")
-        pytest.skip(f"{name} is not installed")
-    return binary
+_tool = required_tool
 
 
 def render_page(renderer, pdf_path: Path, page: int, out: Path) -> Image.Image:
