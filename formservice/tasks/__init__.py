@@ -15,13 +15,16 @@ worker starts and by the service's sweeper (services.batches.resume_stalled).
 """
 from __future__ import annotations
 
+import logging
+import threading
+
 from celery import Celery
 from celery.signals import worker_ready
 
 from ..bootstrap import build
 from ..config import load_config
 from ..services.batches import produce_chunk, produce_item
-from ..services.runners import PRODUCE_CHUNK_TASK, PRODUCE_TASK, CeleryRunner, worker_name
+from ..services.runners import PRODUCE_CHUNK_TASK, PRODUCE_TASK, chunks, worker_name
 
 _settings = load_config({"AUTO_MIGRATE": False})
 celery = Celery("formservice", broker=_settings["CELERY_BROKER_URL"] or "memory://")
@@ -44,6 +47,7 @@ celery.conf.update(
     worker_hijack_root_logger=False,
 )
 _services = None
+log = logging.getLogger("formservice.batches")
 
 
 def _worker_services():
@@ -69,13 +73,26 @@ def produce_document(item_id: int) -> bool:
     return produce_item(built.sessions, item_id, built.profile, worker=worker_name("celery"))
 
 
+class _ThisQueue:
+    """Resumed chunks sent with this worker's own Celery app (no second app in a worker)."""
+    name = "celery"
+
+    def submit(self, item_ids: list[int]) -> None:
+        for chunk in chunks(item_ids, _settings["BATCH_CHUNK"]):
+            celery.send_task(PRODUCE_CHUNK_TASK, args=[chunk], queue=_settings["CELERY_QUEUE"])
+
+
 @worker_ready.connect
 def _resume_stalled_batches(**_kwargs) -> None:
     """A worker that starts gives the batches that stopped moving (a worker died and its
-    tasks were lost) to the queue again."""
-    built = _worker_services()
-    runner = CeleryRunner(_settings["CELERY_BROKER_URL"], _settings["CELERY_QUEUE"],
-                          chunk=_settings["BATCH_CHUNK"])
-    resumed = built.resume_stalled_with(runner)
-    if resumed:
-        celery.log.get_default_logger().warning("resumed batches %s", resumed)
+    tasks were lost) to the queue again — in the background, so the worker starts
+    consuming at once."""
+    def resume():
+        try:
+            resumed = _worker_services().resume_stalled_with(_ThisQueue())
+        except Exception:  # the next worker or the service's sweeper tries again
+            log.exception("looking for stalled batches failed")
+            return
+        if resumed:
+            log.warning("resumed batches %s", resumed)
+    threading.Thread(target=resume, name="resume-stalled", daemon=True).start()
