@@ -116,7 +116,7 @@ def test_batch_runs_on_a_celery_worker(client, world, database_url, redis_url, q
     try:
         state = client.post("/api/v1/batches", json=_plan(5), headers=headers).json
         assert state["runner"] == "celery" and state["total"] == 15
-        _wait(lambda: _done_in_db(database_url, state["id"]) == total, 60, "the batch")
+        _wait(lambda: _done_in_db(database_url, state["id"]) == 15, 60, "the batch")
         _check_zip(client, headers, state["id"], 15)
     finally:
         stop(worker)
