@@ -11,6 +11,7 @@ import zipfile
 import pytest
 import requests
 from running_server import running_server
+from waiting import wait_until
 
 TIMEOUT = 30
 PASSWORD = "Blå-hest-springer-over-7-hegn"
@@ -30,14 +31,7 @@ def _progress(server, bearer, batch_id) -> dict:
                         timeout=TIMEOUT).json()
 
 
-def _wait(predicate, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+_wait = wait_until
 
 
 @pytest.mark.parametrize("attempt", [1, 2, 3])

@@ -7,11 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
 import zipfile
 
 import pytest
+from waiting import wait_until
 from sqlalchemy import create_engine, func, select
 
 from formservice.app import create_app
@@ -79,14 +79,7 @@ def _progress(client, headers, batch_id):
     return client.get(f"/api/v1/batches/{batch_id}", headers=headers).json
 
 
-def _wait(predicate, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+_wait = wait_until
 
 
 def _done_in_db(database_url, batch_id) -> int:
