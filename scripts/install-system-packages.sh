@@ -3,7 +3,8 @@
 # content-control tags when it saves a .docx), DejaVu fonts, Danish hyphenation patterns, poppler (pdftotext, pdftoppm),
 # pdftk, which the PDF tests use as an independent form filler, and MuPDF (mutool) as a
 # second renderer; Tesseract with its Danish model, which reads rendered pages back in the
-# PDF tests; PostgreSQL and Redis for the service and queue tests; Chromium for the
+# PDF tests and suggests handwritten text in scans; two handwriting fonts for the scan corpus
+# (bench/ and the scan tests write on the forms with them); PostgreSQL and Redis for the service and queue tests; Chromium for the
 # browser tests of the pages.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -31,4 +32,4 @@ fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends -t bookworm-backports libreoffice-writer-nogui
 apt-get install -y -q --no-install-recommends fonts-dejavu-core hyphen-da poppler-utils pdftk-java mupdf-tools \
-  tesseract-ocr tesseract-ocr-dan postgresql redis-server chromium
+  tesseract-ocr tesseract-ocr-dan fonts-dkg-handwriting fonts-breip postgresql redis-server chromium
