@@ -35,6 +35,7 @@ from ..forms import options
 from ..forms.layout import cpr_enabled, sections
 from ..forms.record import Finding, warning
 from . import form_layout
+from .page_marks import PageMark
 from .pdf_font import field_font
 from .pdf_template import (BOTTOM, FIELD_FONT, HIDDEN_FLAGS, MARGIN, PAGE_H, PAGE_W, TOP, WIDTH,
                            build_pdf_template, page_furniture)
@@ -146,25 +147,17 @@ class PdfTemplate:
         self.structure = _Structure.of(root)
 
     # -- filling
-    def fill(self, data: dict, municipality: str) -> tuple[bytes, list[Finding]]:
-        objects: dict[int, bytes] = {}
-        findings: list[Finding] = []
-        next_id = self.size
-
-        def new_object(body: bytes) -> int:
-            nonlocal next_id
-            objects[next_id] = body
-            next_id += 1
-            return next_id - 1
-
-        values = []
+    def _values(self, data: dict):
+        """What a fill draws: (path, slot, shown, stored) of every text value, the check
+        boxes ticked, the findings about missing glyphs."""
+        values, ticked, findings = [], [], []
         for path, value, spec_kind in _values(self.form.id, data):
             slot = self.slots.get(path)
             if slot is None:
                 raise ValueError(f"the PDF template has no field {path}")
             if spec_kind == kinds.BOOL:
                 if value:
-                    objects[slot.idnum] = slot.prefix + b"/V /Yes /AS /Yes >>"
+                    ticked.append(slot)
                 continue
             shown, stored = _display(slot, value)
             values.append((path, slot, shown, stored))
@@ -175,14 +168,43 @@ class PdfTemplate:
                     "PDF'en kan ikke vise tegnet " + ", ".join(
                         f"'{ch}' (U+{ord(ch):04X})" for ch in sorted(missing))
                     + "; det står i stedet som en tom firkant. Værdien er gemt uændret i feltet."))
+        return values, ticked, findings
+
+    def _continued(self, values, sizes) -> list:
+        """(path, label, text, page the box is on) of every value that does not fit its box."""
+        return [(path, slot.label, shown, slot.page + 1) for path, slot, shown, _ in values
+                if not _fit(shown, slot, sizes[path.split(".")[0]])[1]]
+
+    def continuation_pages(self, data: dict) -> int:
+        """How many continuation pages a fill with `data` adds."""
+        values, _, _ = self._values(data)
+        continued = self._continued(values, self._table_sizes(values))
+        return len(_continuation_pages(self.font, continued)) if continued else 0
+
+    def fill(self, data: dict, municipality: str,
+             document_id: str | None = None) -> tuple[bytes, list[Finding]]:
+        """The filled PDF and the findings of drawing it; `document_id` (an opaque token,
+        no personal data) goes into every page's QR code (page_marks.py)."""
+        objects: dict[int, bytes] = {}
+        next_id = self.size
+
+        def new_object(body: bytes) -> int:
+            nonlocal next_id
+            objects[next_id] = body
+            next_id += 1
+            return next_id - 1
+
+        values, ticked, findings = self._values(data)
+        for slot in ticked:
+            objects[slot.idnum] = slot.prefix + b"/V /Yes /AS /Yes >>"
         sizes = self._table_sizes(values)
-        continued = []  # (path, label, text, page the box is on)
+        continued = self._continued(values, sizes)
+        overflowing = {path for path, *_ in continued}
         first_continuation = len(self.header_streams) + 1
         for path, slot, shown, stored in values:
             size = sizes[path.split(".")[0]]
-            lines, fits = _fit(shown, slot, size)
-            if not fits:
-                continued.append((path, slot.label, shown, slot.page + 1))
+            lines, _ = _fit(shown, slot, size)
+            if path in overflowing:
                 lines = _with_marker(lines, slot, size, CONTINUED.format(first_continuation))
                 findings.append(warning(
                     "pdf.text_overflow", path,
@@ -199,13 +221,10 @@ class PdfTemplate:
                                    + b" /AP << /N %d 0 R >> >>" % appearance)
         pages = _continuation_pages(self.font, continued) if continued else []
         total = len(self.header_streams) + len(pages)
-        title, footer = self.form.title, footer_text(self.form)
         for number, idnum in enumerate(self.header_streams, start=1):
-            furniture = page_furniture(self.font, title, footer, municipality, number, total)
-            objects[idnum] = b"<< /Length %d >>\nstream\n%s\nendstream" % (
-                len(furniture), furniture)
+            objects[idnum] = self._furniture(municipality, number, total, document_id)
         if pages:
-            self._add_pages(pages, municipality, total, objects, new_object)
+            self._add_pages(pages, municipality, total, objects, new_object, document_id)
         if self.picture is not None:
             objects[self.picture] = _picture_object(data)
             if self.structure.figure is not None:
@@ -214,6 +233,16 @@ class PdfTemplate:
                     self.structure.figure_prefix + b"/Alt "
                     + _serialize(TextStringObject(describe_network_map(data))) + b" >>")
         return self._append(objects, next_id), findings
+
+    def _furniture(self, municipality: str, number: int, total: int,
+                   document_id: str | None) -> bytes:
+        """A page's header, footer and page marks as a stream object's body."""
+        mark = PageMark(self.form.id, self.form.version, number, total, document_id)
+        furniture = zlib.compress(page_furniture(
+            self.font, self.form.title, footer_text(self.form), municipality, number, total,
+            mark), 1)
+        return b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (
+            len(furniture), furniture)
 
     def _table_sizes(self, values) -> dict[str, float]:
         """One size per section: the largest at which every value of it fits its box
@@ -245,20 +274,17 @@ class PdfTemplate:
 
     # -- continuation pages
     def _add_pages(self, pages: list[list], municipality: str, total: int, objects: dict,
-                   new_object) -> None:
+                   new_object, document_id: str | None = None) -> None:
         structure = self.structure
         kids = [b"%d 0 R" % ref for ref in self.page_refs]
         section_id = new_object(b"")  # filled below, once its kids are known
         section_kids = []
         next_key = structure.next_key
         parent_entries = []
-        title, footer = self.form.title, footer_text(self.form)
         for offset, page in enumerate(pages):
             number = len(self.page_refs) + offset + 1
             page_id = new_object(b"")
-            furniture = page_furniture(self.font, title, footer, municipality, number, total)
-            header_id = new_object(b"<< /Length %d >>\nstream\n%s\nendstream" % (
-                len(furniture), furniture))
+            header_id = new_object(self._furniture(municipality, number, total, document_id))
             content, marks = _page_content(self.font, page)
             packed = zlib.compress(content)
             content_id = new_object(b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
@@ -508,10 +534,11 @@ def _template(form_id: str, extra_rows: tuple, with_cpr: bool, meeting_types: tu
     return PdfTemplate(form_id, template)
 
 
-def pdf_template(form_id: str, data: dict | None = None,
-                 contact: str | None = None) -> PdfTemplate:
-    """The template for `data`: the standard one, or one with continuation pages, the
-    municipality's contact, or a section left out."""
+def template_key(form_id: str, data: dict | None = None,
+                 contact: str | None = None) -> tuple:
+    """What decides the template for `data`: (extra rows by group, CPR shown, the meeting
+    types, the contact, the sections left out) — the arguments of pdf_template.layout and
+    build_pdf_template after the form id (meeting types aside, read from forms.options)."""
     extra = tuple(sorted(
         (section.name, len(data[section.name]) - section.blank_rows)
         for section in sections(form_id)
@@ -520,16 +547,26 @@ def pdf_template(form_id: str, data: dict | None = None,
                    if not section.is_group and data is not None
                    and not form_layout.shows_section(form_id, section.name, data))
     contact = contact if get_form(form_id).guidance else None
+    return extra, cpr_enabled(), options.meeting_types(), contact or None, hidden
+
+
+def pdf_template(form_id: str, data: dict | None = None,
+                 contact: str | None = None) -> PdfTemplate:
+    """The template for `data`: the standard one, or one with continuation pages, the
+    municipality's contact, or a section left out."""
+    key = template_key(form_id, data, contact)
     with _lock:
-        return _template(form_id, extra, cpr_enabled(), options.meeting_types(),
-                         contact or None, hidden)
+        return _template(form_id, *key)
 
 
 def render_pdf(form_id: str, data: dict, municipality: str,
-               contact: str | None = None) -> tuple[bytes, list[Finding]]:
+               contact: str | None = None, *,
+               document_id: str | None = None) -> tuple[bytes, list[Finding]]:
     """The fillable PDF filled with canonical `data`, and the findings of drawing it;
-    `contact` (the municipality profile's contact) goes into the consent guidance."""
-    return pdf_template(form_id, data, contact).fill(data, municipality)
+    `contact` (the municipality profile's contact) goes into the consent guidance,
+    `document_id` (an opaque token, no personal data) into every page's QR code."""
+    return pdf_template(form_id, data, contact).fill(data, municipality,
+                                                     document_id=document_id)
 
 
 def flatten_pdf(pdf: bytes) -> bytes:
@@ -576,4 +613,5 @@ def flatten_pdf(pdf: bytes) -> bytes:
     return out.getvalue()
 
 
-__all__ = ["PAGE_H", "PAGE_W", "PdfTemplate", "flatten_pdf", "pdf_template", "render_pdf"]
+__all__ = ["PAGE_H", "PAGE_W", "PdfTemplate", "flatten_pdf", "pdf_template", "render_pdf",
+           "template_key"]

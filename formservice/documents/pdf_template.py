@@ -41,6 +41,7 @@ from ..forms import fields as kinds
 from ..forms import get_form
 from ..forms.layout import all_sections
 from . import form_layout
+from .page_marks import PageMark, pdf_marks
 from .pdf_font import BOLD, REGULAR, field_font
 from .pdf_structure import Marked, Node, Widget, add_structure
 from .text_layout import Column, column_widths, longest_piece, measure, widest_line, wrap
@@ -110,6 +111,7 @@ class Page:
     ops: list = field(default_factory=list)  # (kind, args, node): what is drawn, in order
     fields: list = field(default_factory=list)
     picture: tuple | None = None
+    signatures: list = field(default_factory=list)  # (item path, (x1, y1, x2, y2)): boxes to sign in
 
 
 def _lines(text: str, width: float, size: float, bold: bool) -> list[str]:
@@ -348,6 +350,8 @@ def _blocks(flow: _Flow, form_id, section, first: int, count: int, parent: Node)
                     flow.cell(x + BLOCK_LABEL_W, top, value_w, height)
                     flow.line(x + BLOCK_LABEL_W + 6, top - height + 8,
                               x + BLOCK_LABEL_W + value_w - 6)
+                    flow.page.signatures.append((f"{section.name}.{index}", (
+                        x + BLOCK_LABEL_W, top - height, x + BLOCK_LABEL_W + value_w, top)))
                     row.add("TD")
                 else:
                     spec = section.field(name)
@@ -438,9 +442,10 @@ def layout(form_id: str, extra_rows: dict[str, int] | None = None, with_cpr: boo
 # ------------------------------------------------------------------ header, footer
 
 def page_furniture(font, title: str, footer: str, municipality: str, number: int,
-                   total: int) -> bytes:
+                   total: int, mark: PageMark | None = None) -> bytes:
     """A page's header (the municipality's name, the form's title, a rule) and footer
-    ("<title> · version N · side x af y"), drawn as artifacts with the field font."""
+    ("<title> · version N · side x af y"), drawn as artifacts with the field font, and the
+    page's marks (corner marks and QR code, page_marks.py) when `mark` is given."""
     right = PAGE_W - MARGIN
     title_w = font.width(title, 7.5)
     bottom = f"{footer} · side {number} af {total}"
@@ -459,6 +464,8 @@ def page_furniture(font, title: str, footer: str, municipality: str, number: int
             FIELD_FONT.encode(), MARGIN, MARGIN - 4, font.hex(bottom).encode()),
         b"EMC",
     ]
+    if mark is not None:
+        ops.append(pdf_marks(mark))
     return b"\n".join(ops)
 
 
@@ -657,7 +664,8 @@ def build_pdf_template(form_id: str, extra_rows: dict[str, int] | None = None,
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(drawn)))
     font = field_font()
     font_ref = font.add_to(writer)
-    furniture = [page_furniture(font, form.title, footer_text(form), "", number, len(pages))
+    furniture = [page_furniture(font, form.title, footer_text(form), "", number, len(pages),
+                                PageMark(form.id, form.version, number, len(pages)))
                  for number in range(1, len(pages) + 1)]
     refs, on_page = _add_fields(writer, pages, font_ref, furniture)
     add_structure(writer, document, refs, on_page)
