@@ -15,7 +15,7 @@ from .config import ConfigError, load_profile
 from .documents.errors import DocumentError
 from .forms import FORMS, UnknownForm, get_form
 from .forms.danish import json_problem
-from .services import accounts, audit, batches, forms
+from .services import accounts, audit, batches, forms, scans
 from .services.errors import ServiceError
 from .services.unit_of_work import SYSTEM
 
@@ -127,7 +127,11 @@ def _write(output: str, content: bytes):
 
 
 def cmd_parse(args) -> int:
-    _print_json(forms.parse(_profile(), _read_bytes(args.file)).as_dict())
+    content, profile = _read_bytes(args.file), _profile()
+    # a scan's pages printed for a case are read against their print, from the database
+    parsed, scan = scans.parse_any(profile, content, lambda: _with_services(
+        lambda built: scans.read_scan(built.uow(), SYSTEM, profile, content)))
+    _print_json((scan or parsed).as_dict())
     return 0
 
 
@@ -458,8 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--flatten", action="store_true",
                         help="PDF uden formularfelter, med værdierne trykt på siden")
     render.set_defaults(run=cmd_render)
-    parse = _add(commands, "parse", "læs en udfyldt formular (Word eller PDF) og vis data og fund")
-    parse.add_argument("file", metavar="FIL", help="den udfyldte .docx- eller .pdf-fil")
+    parse = _add(commands, "parse", "læs en udfyldt formular (Word eller PDF, eller en "
+                 "scanning eller et foto af en udskrevet formular) og vis data og fund")
+    parse.add_argument("file", metavar="FIL", help="den udfyldte .docx- eller .pdf-fil, eller en scanning (.pdf, .jpg, "
+                            ".png)")
     parse.set_defaults(run=cmd_parse)
     batch = _add(commands, "batch", "lav mange formularer efter en plan (JSON eller CSV)")
     batch.add_argument("plan", metavar="PLAN", help="planen: en CSV-fil fra Excel eller en JSON-fil")

@@ -1,12 +1,14 @@
 """Cases and what is stored on them: meetings, consents, network maps, documents, actions."""
 from __future__ import annotations
 
+import json
 from io import BytesIO
 
 from flask import request, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..errors import fail
 from ..request_context import actor, profile, uow
 from ..services import cases, documents, records, uploads
 from . import clean_filename, schemas
@@ -102,16 +104,38 @@ class Documents(MethodView):
         return documents.list_documents(uow(), actor(), case_id)
 
     @blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
-        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}})
+        "type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "corrections": {"type": "string", "description": (
+                "a scan only: JSON object, field path -> what the handwriting says, for "
+                "fields with a scan.needs_review or scan.uncertain finding (ja/nej for a "
+                "check box)")}}}}}})
     @blp.response(201, schemas.Stored)
     @blp.alt_response(200, schema=schemas.Stored, description="The same document was uploaded before")
     def post(self, case_id):
-        """Upload a filled form (Word or PDF): it is read, checked and stored on the case"""
+        """Upload a filled form (Word or PDF, or a scan or photo of a printed one): it is
+        read, checked and stored on the case"""
         content = uploaded_file()
         filename = clean_filename(request.files["file"].filename)
-        stored = uploads.store_upload(uow(), actor(), profile(), case_id, filename, content)
+        stored = uploads.store_upload(uow(), actor(), profile(), case_id, filename, content,
+                                      corrections=_corrections())
         return ({"record": stored.record, "duplicate": stored.duplicate},
                 200 if stored.duplicate else 201)
+
+
+def _corrections() -> dict | None:
+    text = request.form.get("corrections")
+    if not text:
+        return None
+    try:
+        corrections = json.loads(text)
+    except ValueError:
+        corrections = None
+    if not isinstance(corrections, dict) or not all(
+            isinstance(key, str) and isinstance(value, str) for key, value in corrections.items()):
+        fail(422, "Feltet 'corrections' skal være et JSON-objekt: feltets sti -> den tekst, "
+                  "der står i hånden (ja/nej for et afkrydsningsfelt).")
+    return corrections
 
 
 @blp.route("/documents/<id:document_id>")

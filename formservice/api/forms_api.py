@@ -137,6 +137,7 @@ class Parse(MethodView):
         "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}})
     @blp.response(200, schemas.Parsed)
     def post(self):
-        """Read a filled form (Word or PDF): the record and its findings. Nothing is stored."""
+        """Read a filled form (Word or PDF, or a scan or photo of a printed one: PDF, JPEG,
+        PNG): the record and its findings. Nothing is stored."""
         current_user()
         return uploads.parse_document(uow(), actor(), profile(), uploaded_file()).as_dict()

@@ -85,11 +85,25 @@ class FormatQuery(Schema):
     flatten = fields.Boolean(load_default=False, metadata={"description": "PDF without fields"})
 
 
+class ScanReading(Schema):
+    pages = fields.List(fields.Dict(), metadata={
+        "description": "per page of the file: the form page it is, how it was turned, timing"})
+    signed = fields.Dict(keys=fields.String(), values=fields.Boolean(), metadata={
+        "description": "signature box (item path) -> holds a signature"})
+    crops = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "field path -> PNG (base64) of what a person must read: "
+                       "the fields with a scan.needs_review or scan.uncertain finding"})
+    signatures = fields.Dict(keys=fields.String(), values=fields.String(), metadata={
+        "description": "item path -> the signature cut out (PNG, base64)"})
+
+
 class Parsed(Schema):
     form = fields.String()
     version = fields.Integer()
     data = fields.Dict()
     findings = fields.List(fields.Nested(Finding))
+    scan = fields.Nested(ScanReading, metadata={
+        "description": "only for a scan or photo of a printed form"})
 
 
 class Findings(Schema):

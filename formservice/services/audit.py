@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..storage import db as storage
 from ..storage.models import (Action, AuditEvent, BatchItem, Case, Consent, Document, Meeting,
-                              NetworkMap, Record, User, utcnow)
+                              NetworkMap, PrintedDocument, Record, User, utcnow)
 from .access import MAX_ID
 from .accounts import require_admin_or_system
 from .errors import Forbidden, Invalid
@@ -129,7 +129,8 @@ class Retention:
                 f"{self.audit_events} logposter fra før {self.audit_before[:10]}.")
 
 
-CASE_TABLES = (Record, Action, Meeting, Consent, NetworkMap, BatchItem, Document)  # FK order
+CASE_TABLES = (Record, Action, Meeting, Consent, NetworkMap, BatchItem, PrintedDocument,
+               Document)  # FK order
 
 
 def run_retention(uow: UnitOfWork, actor: Actor, *, case_days: int, audit_days: int,

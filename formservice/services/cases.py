@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..storage import queries
 from ..storage.models import Case, User
@@ -154,6 +154,8 @@ class ConsentRow:
     consent: object
     record: object
     state: str
+    scan: object = None        # the scanned paper the newest record was read from
+    signatures: list = field(default_factory=list)  # cut out of that scan
 
     @property
     def state_text(self) -> str:
@@ -183,13 +185,18 @@ def case_page(uow: UnitOfWork, actor: Actor, case_id: int, today: dt.date) -> Ca
         by_id = {row.meeting.id: row.meeting for row in meetings}
         actions = [(action, by_id.get(action.meeting_id))
                    for action in queries.open_actions(session, case.id, by_deadline=True)]
-        consents = [ConsentRow(consent, queries.newest_record(session, "consent", consent.id),
-                               consent.state(today))
-                    for consent in queries.consents(session, case.id)]
+        documents = queries.documents(session, case.id)
+        scanned = {d.id: d for d in documents if d.direction == "scanned"}
+        signatures = queries.signatures_of(session, list(scanned))
+        consents = []
+        for consent in queries.consents(session, case.id):
+            record = queries.newest_record(session, "consent", consent.id)
+            scan = scanned.get(record.document_id) if record is not None else None
+            consents.append(ConsentRow(consent, record, consent.state(today), scan,
+                                       signatures.get(scan.id, []) if scan else []))
         page = CasePage(case, meetings, actions, consents,
                         queries.newest_network_map(session, case.id),
-                        list(reversed(queries.documents(session, case.id))),
-                        queries.other_records(session, case.id))
+                        list(reversed(documents)), queries.other_records(session, case.id))
         uow.audit(actor, "read", "case", case.id, case.id, detail={"page": "case"})
         uow.commit()
         return page

@@ -16,7 +16,7 @@ from ..series import follow_up_prefill
 from ..series.calendar import MeetingEntry, series_calendar
 from ..storage import queries
 from ..storage.models import Case, Document
-from . import forms
+from . import forms, scans
 from .access import NOT_FOUND, case_for, deny, user_of
 from .cases import child_data
 from .errors import NotFound
@@ -93,14 +93,23 @@ def case_form(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: int, for
     form_id = _form_id(form_id)
     with uow:
         case = case_for(uow, actor, case_id)
-        if blank:
-            content = forms.render_blank(profile, form_id, fmt)
-        else:
-            content, _ = forms.render(profile, form_id, child_data(case), fmt, flatten=flatten)
+        content, printed = _printed(uow, actor, profile, case, form_id,
+                                    {} if blank else child_data(case), fmt, flatten=flatten)
         uow.audit(actor, "download", "form", form_id, case.id,
-                  detail={"format": fmt, "prefilled": "blank" if blank else "child"})
+                  detail={"format": fmt, "prefilled": "blank" if blank else "child",
+                          "print": printed})
         uow.commit()
         return Download(content, file_name(form_id, fmt, who=case.child_name, blank=blank), fmt)
+
+
+def _printed(uow, actor, profile, case, form_id, data, fmt, *, flatten=False):
+    """A form made for a case, with its print remembered under a new token (every page's
+    QR code carries it), so a scan of the paper is read against what was printed."""
+    token = scans.print_token()
+    content, checked = forms.render(profile, form_id, data, fmt, flatten=flatten,
+                                    document_id=token)
+    scans.new_print(uow, actor, case, form_id, fmt, checked.data, token)
+    return content, token
 
 
 def next_follow_up_data(uow: UnitOfWork, case: Case, meeting_date: dt.date | None = None) -> dict:
@@ -132,9 +141,9 @@ def next_follow_up_document(uow: UnitOfWork, actor: Actor, profile: Profile, cas
     with uow:
         case = case_for(uow, actor, case_id)
         data = next_follow_up_data(uow, case)
-        content, _ = forms.render(profile, "follow_up_meeting", data, fmt)
+        content, printed = _printed(uow, actor, profile, case, "follow_up_meeting", data, fmt)
         uow.audit(actor, "download", "form", "follow_up_meeting", case.id,
-                  detail={"format": fmt, "prefilled": "next-follow-up"})
+                  detail={"format": fmt, "prefilled": "next-follow-up", "print": printed})
         uow.commit()
         return Download(content, file_name("follow_up_meeting", fmt, who=case.child_name,
                                            data=data), fmt)
@@ -147,9 +156,11 @@ def record_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: in
         view = get_record(uow, actor, case_id, record_id, page="download")
         # a draft may keep a value that does not fit its field: the document leaves it out
         fitting, _, _ = load_lenient(view.record.form_id, view.record.data)
-        content, _ = forms.render(profile, view.record.form_id, fitting, fmt)
+        content, printed = _printed(uow, actor, profile, view.case, view.record.form_id, fitting,
+                                    fmt)
         uow.audit(actor, "download", "form", view.record.form_id, view.case.id,
-                  detail={"format": fmt, "prefilled": "record", "record": view.record.id})
+                  detail={"format": fmt, "prefilled": "record", "record": view.record.id,
+                          "print": printed})
         uow.commit()
         return Download(content, file_name(view.record.form_id, fmt, who=view.case.child_name,
                                            data=fitting, version=view.record.version), fmt)
@@ -244,8 +255,8 @@ def browser_document(uow: UnitOfWork, actor: Actor, profile: Profile, case_id: i
     """A form filled in the browser for a case, as a document (nothing stored)."""
     with uow:
         case = case_for(uow, actor, case_id)
-        content, _ = forms.render(profile, form_id, data, fmt)
+        content, printed = _printed(uow, actor, profile, case, form_id, data, fmt)
         uow.audit(actor, "download", "form", form_id, case.id,
-                  detail={"format": fmt, "prefilled": "browser"})
+                  detail={"format": fmt, "prefilled": "browser", "print": printed})
         uow.commit()
         return Download(content, file_name(form_id, fmt, who=case.child_name, data=data), fmt)

@@ -45,11 +45,11 @@ def validate(profile: Profile, form_id: str, data, *, today: dt.date | None = No
 
 
 def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
-           flatten: bool = False) -> tuple[bytes, Checked]:
+           flatten: bool = False, document_id: str | None = None) -> tuple[bytes, Checked]:
     """The document pre-filled with `data`. Only data whose shape is wrong is refused
     (Invalid, with every bad field): a pre-filled form is incomplete by nature, so missing
     fields and rule errors are reported, not blocking. `flatten` (PDF only) burns the
-    values into the pages."""
+    values into the pages. `document_id`: the print's token, in every page's QR code."""
     if fmt not in FORMATS:
         raise Invalid("Formatet skal være docx eller pdf.",
                       [{"path": "format", "message": "Formatet skal være docx eller pdf."}])
@@ -62,7 +62,8 @@ def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
                       [{"path": f.path, "message": f.message} for f in checked.findings])
     if fmt == DOCX:
         return render_docx(form_id, checked.data, profile.name, contact=profile.contact), checked
-    document, drawing = render_pdf(form_id, checked.data, profile.name, contact=profile.contact)
+    document, drawing = render_pdf(form_id, checked.data, profile.name, contact=profile.contact,
+                                   document_id=document_id)
     checked.findings.extend(drawing)
     return (flatten_pdf(document) if flatten else document), checked
 

@@ -108,13 +108,32 @@ class Document(Base):
     __table_args__ = (UniqueConstraint("case_id", "sha256", "direction"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    direction: Mapped[str] = mapped_column(String(10))  # uploaded | generated
+    direction: Mapped[str] = mapped_column(String(10))  # uploaded | scanned | generated | signature
     filename: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     form_id: Mapped[str | None] = mapped_column(String(40))
+    # a signature cut out of a scanned consent: the scan it was cut from
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PrintedDocument(Base):
+    """A form the service made for a case (downloaded or printed): what it printed, under an
+    opaque token that the document's QR codes carry, so a scan of the paper is read against
+    exactly what was printed. The token names no person; only a user with access to the
+    case can use it."""
+    __tablename__ = "printed_documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    form_id: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[int] = mapped_column(Integer)
+    fmt: Mapped[str] = mapped_column(String(10))
+    data: Mapped[dict] = mapped_column(JSON)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import exists, func, or_, select, update
 
 from .models import (Action, ApiToken, AuditEvent, Batch, BatchItem, Case, Consent, Document,
-                     Meeting, Membership, NetworkMap, Record, User)
+                     Meeting, Membership, NetworkMap, PrintedDocument, Record, User)
 
+UPLOADED = ("uploaded", "scanned")  # a scan or photo of a printed form is an upload too
 SUBJECT_MODELS = {"meeting": Meeting, "consent": Consent, "network_map": NetworkMap}
 
 
@@ -175,7 +176,22 @@ def documents(session, case_id: int) -> list[Document]:
 def uploaded_document(session, case_id: int, sha256: str) -> Document | None:
     return session.scalar(select(Document).where(Document.case_id == case_id,
                                                  Document.sha256 == sha256,
-                                                 Document.direction == "uploaded"))
+                                                 Document.direction.in_(UPLOADED)))
+
+
+def printed_document(session, token: str) -> PrintedDocument | None:
+    return session.scalars(select(PrintedDocument).where(PrintedDocument.token == token)).first()
+
+
+def signatures_of(session, document_ids) -> dict[int, list[Document]]:
+    """The signatures cut out of each scan, by the scan's id."""
+    found: dict[int, list[Document]] = {}
+    if document_ids:
+        for document in session.scalars(select(Document).where(
+                Document.source_id.in_(list(document_ids)), Document.direction == "signature")
+                .order_by(Document.id)):
+            found.setdefault(document.source_id, []).append(document)
+    return found
 
 
 def record_of_document(session, document_id: int) -> Record | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..documents.errors import DocumentError
 from ..request_context import actor, profile, uow
-from ..services import cases, uploads
+from ..services import cases, scans, uploads
 from ..services.errors import ServiceError
 from . import TOO_LARGE, pending
 from .common import login_required, size_text, upload_limit
@@ -18,9 +18,11 @@ from .formview import build
 log = logging.getLogger("formservice.web")
 bp = Blueprint("upload", __name__, url_prefix="/sager/<id:case_id>/upload")
 KIND = "upload"
-SUFFIXES = (".docx", ".pdf")
+SUFFIXES = (".docx", ".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
 HINT = ("Upload en formular, som er hentet her fra siden og udfyldt i Word eller i en "
-        "PDF-læser: en .docx- eller .pdf-fil.")
+        "PDF-læser (en .docx- eller .pdf-fil), eller en scanning eller et foto af en "
+        "formular, der er udskrevet herfra (.pdf, .jpg eller .png).")
+CORRECTION = "ret:"  # the form fields of what a person typed from a scan's pictures
 GONE = ("Den uploadede fil er ikke gemt længere (efter en time, eller når den er gemt eller "
         "annulleret). Upload den igen.")
 
@@ -103,7 +105,45 @@ def preview(case_id, token):
     view = build(record["form"], record["data"], shown.findings)
     return render_template("upload_preview.html", case=case, view=view, token=token,
                            filename=kept.filename, record=record, duplicate=shown.duplicate,
+                           review=_review(view, shown.scan), scan=shown.scan,
                            limit=upload_limit())
+
+
+def _review(view, scan) -> list[dict]:
+    """The fields of a scan a person must read from their picture, in the form's order."""
+    if scan is None:
+        return []
+    cells = {cell.path: cell for section in view.sections
+             for cell in section.fields + [c for row in section.rows for c in row.cells]}
+    items, seen = [], set()
+    for finding in view.findings:
+        path = finding.get("path")
+        if finding.get("code") in scans.REVIEW_CODES and path in cells and path not in seen:
+            seen.add(path)
+            items.append({"cell": cells[path], "where": finding["where"],
+                          "message": finding["message"], "code": finding["code"],
+                          "crop": path in scan.crops, "field": CORRECTION + path})
+    order = list(cells)
+    return sorted(items, key=lambda item: order.index(item["cell"].path))
+
+
+@bp.get("/<token>/udsnit")
+def crop(case_id, token):
+    """The picture of one handwritten field of a scan waiting to be stored."""
+    case = _case(case_id)
+    kept = pending.get(token, KIND, case.id)
+    if kept is None:
+        abort(404)
+    try:
+        shown = uploads.read_upload(uow(), actor(), profile(), case.id, kept.filename,
+                                    kept.content, step="crop")
+    except DocumentError:
+        abort(404)
+    png = shown.scan.crops.get(request.args.get("felt", "")) if shown.scan else None
+    if png is None:
+        abort(404)
+    return png, 200, {"Content-Type": "image/png", "Cache-Control": "no-store, private",
+                      "Content-Disposition": "inline"}
 
 
 @bp.post("/<token>/gem")
@@ -112,9 +152,11 @@ def store(case_id, token):
     kept = pending.get(token, KIND, case.id)
     if kept is None:
         return _form_page(case, GONE, 404)
+    corrections = {name[len(CORRECTION):]: value for name, value in request.form.items()
+                   if name.startswith(CORRECTION)}
     try:
         stored = uploads.store_upload(uow(), actor(), profile(), case.id, kept.filename,
-                                      kept.content)
+                                      kept.content, corrections=corrections or None)
     except DocumentError as exc:
         pending.drop(token)
         return _form_page(case, str(exc), 422)
