@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -245,3 +246,57 @@ def test_mark_an_agenda_as_sent_on_a_phone_and_it_leaves_the_list(browser, serve
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_a_photographed_consent_is_typed_from_its_pictures_and_stored_signed(page, server,
+                                                                            case_id, tmp_path):
+    """The consent printed from the record page, dated and signed by both parents by hand,
+    photographed; the two dates typed beside their pictures; stored final, with the scan."""
+    import json
+
+    import requests
+    from scan_photos import page_of, photographed, written_page
+
+    from formservice.documents.page_layout import page_layouts
+    consent = json.loads((Path(__file__).resolve().parents[2] / "samples" / "consent.json")
+                         .read_text(encoding="utf-8"))
+    consent["child"].update(name="Ida Ørum", birth_date="2021-05-04", group="Bien")
+    for holder in consent["custody_holders"]:
+        holder["signed_date"] = None
+    token = server.cli("users", "token", "anna").stdout.strip()
+    made = requests.post(server.url(f"/api/v1/cases/{case_id}/consents"),
+                         json={"form": "consent", "data": consent}, timeout=30,
+                         headers={"Authorization": f"Bearer {token}"})
+    assert made.status_code == 201, made.text
+    record_id = made.json()["record"]["id"]
+    log_in(page, "anna")
+    page.goto(f"/sager/{case_id}/poster/{record_id}")
+    printed = download(page, lambda: page.get_by_role("link", name="Hent som PDF").click())
+    data = records.parse(printed)[0]["data"]
+    dates = ("custody_holders.0.signed_date", "custody_holders.1.signed_date")
+    sheet = written_page(printed, "consent", data, page_of(page_layouts("consent", data), dates[0]),
+                         writing=dict(zip(dates, ("20-2-2026", "21.2.2026"))),
+                         signatures=("custody_holders.0", "custody_holders.1"))
+    photo = tmp_path / "samtykke-foto.jpg"
+    photo.write_bytes(photographed(sheet))
+
+    page.goto(f"/sager/{case_id}/upload")
+    page.get_by_label("Den udfyldte formular").set_input_files(str(photo))
+    page.get_by_role("button", name="Læs filen").click()
+    page.wait_for_url(re.compile(r".*/upload/[A-Za-z0-9_-]+$"))
+    assert "Skrevet i hånden" in page.inner_text("main")
+    for number, typed in ((1, "20-02-2026"), (2, "21.2.2026")):
+        field = page.get_by_label(re.compile(f"række {number}: Underskrevet den"))
+        picture = page.get_by_role("img", name=re.compile(f"række {number}: Underskrevet den"))
+        picture.wait_for()
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
+                               arg=picture.element_handle())
+        field.fill(typed)
+    page.get_by_role("button", name=re.compile("Gem på sagen")).click()
+    page.wait_for_url(re.compile(r".*/poster/\d+$"))
+    page.get_by_role("link", name="Ida Ørum").first.click()
+    consents = page.locator("#consent-h").locator("xpath=..")
+    assert "Underskrevet på papir" in consents.inner_text()
+    assert "2 underskrifter" in consents.inner_text()
+    scan = download(page, lambda: consents.get_by_role("link", name=re.compile("Scanningen")).click())
+    assert scan == photo.read_bytes()
