@@ -328,10 +328,13 @@ def page_to_pixels(dpi: float = SCAN_DPI) -> np.ndarray:
     return np.array([[s, 0.0, 0.5 * s], [0.0, -s, PAGE_H - 0.5 * s], [0.0, 0.0, 1.0]])
 
 
-def straighten(pixels: np.ndarray, homography: np.ndarray, dpi: float = SCAN_DPI) -> np.ndarray:
-    """The page upright in page space at `dpi` (grayscale; outside the picture white)."""
+def straighten(pixels: np.ndarray, homography: np.ndarray, dpi: float = SCAN_DPI,
+               size: tuple[int, int] | None = None) -> np.ndarray:
+    """The page upright in page space at `dpi` (grayscale; outside the picture white),
+    `size` (width, height) pixels (default: the A4 page at `dpi`; give the reference's
+    size, as PDFium rounds it)."""
     cv2 = _cv2()
-    size = page_size_px(dpi)
+    size = tuple(size) if size is not None else page_size_px(dpi)
     # pixels per output pixel: a much sharper picture is reduced first (no aliasing)
     corners = project(homography, [(0, 0), (PAGE_W, PAGE_H), (PAGE_W, 0), (0, PAGE_H)])
     across = max(np.linalg.norm(corners[0] - corners[1]), np.linalg.norm(corners[2] - corners[3]))
