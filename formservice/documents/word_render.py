@@ -26,7 +26,8 @@ from ..forms import fields as kinds
 from ..forms import options
 from ..forms.layout import cpr_enabled, sections
 from . import form_layout, word_cells
-from .word_template import group_layout, signature_indent
+from .page_marks import qr_png
+from .word_template import QR_NAME, QR_PX, group_layout, signature_indent, word_mark
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "word_templates"
 DOCUMENT_PART = "word/document.xml"
@@ -104,11 +105,13 @@ class WordTemplate:
         self._document_head = document[: document.index("<w:body")]
         self._document_tail = document[document.index("</w:body>") + len("</w:body>"):]
         self.picture_part = _picture_part(source) if form_id == "network_map" else None
+        self.qr_part = _qr_part(source)
+        self._qr_blank = source.read(self.qr_part) if self.qr_part else None
 
         base = io.BytesIO()
         with zipfile.ZipFile(base, "w", zipfile.ZIP_DEFLATED) as packed:
             for info in source.infolist():
-                if info.filename in (DOCUMENT_PART, self.picture_part):
+                if info.filename in (DOCUMENT_PART, self.picture_part, self.qr_part):
                     continue
                 data = source.read(info.filename)
                 if info.filename.startswith("word/header") or info.filename == FOOTNOTES_PART:
@@ -142,8 +145,9 @@ class WordTemplate:
             return True  # a custody holder's row stays with its signature line
         return form_layout.keep_with_next(loop.index0, loop.length)
 
-    def render(self, data: dict) -> bytes:
-        """The filled document for canonical `data` (see forms.record.load_data)."""
+    def render(self, data: dict, document_id: str | None = None) -> bytes:
+        """The filled document for canonical `data` (see forms.record.load_data);
+        `document_id` (an opaque token, no personal data) goes into the header's QR code."""
         rows, widths, indent, styles = {}, {}, {}, {}
         for section in self._groups:
             items = list(data[section.name])
@@ -164,6 +168,10 @@ class WordTemplate:
         out = io.BytesIO(self._base)
         with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as packed:
             packed.writestr(DOCUMENT_PART, self._document_head + body + self._document_tail)
+            if self.qr_part:
+                qr = (self._qr_blank if document_id is None
+                      else qr_png(word_mark(self.form, document_id), QR_PX))
+                packed.writestr(self.qr_part, qr, compress_type=zipfile.ZIP_STORED)
             if self.picture_part:
                 from .network_map_picture import PRINT_SIZE_PX, draw_network_map
                 packed.writestr(self.picture_part, draw_network_map(data, size_px=PRINT_SIZE_PX),
@@ -171,11 +179,40 @@ class WordTemplate:
         return out.getvalue()
 
 
+_RELATIONSHIP = re.compile(r'<Relationship [^>]*?Id="([^"]+)"[^>]*?Target="(media/[^"]+)"')
+_TARGET_FIRST = re.compile(r'<Relationship [^>]*?Target="(media/[^"]+)"[^>]*?Id="([^"]+)"')
+
+
+def _media(source: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """The pictures a part relates to: relationship id → part name in the package."""
+    folder, _, name = part.rpartition("/")
+    try:
+        rels = source.read(f"{folder}/_rels/{name}.rels").decode("utf-8")
+    except KeyError:
+        return {}
+    found = {r_id: target for r_id, target in _RELATIONSHIP.findall(rels)}
+    found.update({r_id: target for target, r_id in _TARGET_FIRST.findall(rels)})
+    return {r_id: f"{folder}/{target}" for r_id, target in found.items()}
+
+
 def _picture_part(source: zipfile.ZipFile) -> str:
-    names = [n for n in source.namelist() if n.startswith("word/media/")]
+    names = set(_media(source, DOCUMENT_PART).values())
     if len(names) != 1:
         raise ValueError("the network map template must hold exactly one picture")
-    return names[0]
+    return names.pop()
+
+
+def _qr_part(source: zipfile.ZipFile) -> str | None:
+    """The picture of the header's QR code (word_template._page_marks), if it has one."""
+    for part in source.namelist():
+        if not re.fullmatch(r"word/header\d+\.xml", part):
+            continue
+        xml = source.read(part).decode("utf-8")
+        at = xml.find(f'name="{QR_NAME}"')
+        embed = re.compile(r'r:embed="([^"]+)"').search(xml, at) if at >= 0 else None
+        if embed:
+            return _media(source, part).get(embed.group(1))
+    return None
 
 
 _lock = threading.Lock()
@@ -201,7 +238,8 @@ def word_template(form_id: str, municipality: str, contact: str | None = None) -
 
 
 def render_docx(form_id: str, data: dict, municipality: str = "Kommunen",
-                contact: str | None = None) -> bytes:
+                contact: str | None = None, *, document_id: str | None = None) -> bytes:
     """The Word form filled with canonical `data`; `contact` (the municipality profile's
-    contact) goes into the consent guidance."""
-    return word_template(form_id, municipality, contact).render(data)
+    contact) goes into the consent guidance, `document_id` (an opaque token, no personal
+    data) into the QR code in the header."""
+    return word_template(form_id, municipality, contact).render(data, document_id)

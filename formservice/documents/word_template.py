@@ -446,12 +446,104 @@ def _footnotes(doc):
     doc.part.relate_to(part, FOOTNOTES_RT)
 
 
+# ------------------------------------------------------------------ page marks
+
+EMU_PER_MM = 36000
+QR_MM, QR_TOP_MM = 13, 6  # the QR code (quiet zone included) and its top edge from the paper's
+QR_PX = 165  # 5 pixels a module (33 with the quiet zone): sharp at 300 dpi
+QR_NAME = "QR-kode"
+QR_ALT = ("QR-kode med formularens navn og version (og dokumentets nummer), så en scannet "
+          "side kan læses ind igen. Den indeholder ingen personoplysninger.")
+CORNER_NAME = "Hjørnemærke"
+MARK_MM, MARK_EDGE_MM = 5, 7  # a corner mark's side and its outer edges from the paper's
+_CORNER_PX = 10  # pixels a millimetre in a corner mark's picture
+DECORATIVE_EXT = ('<a:extLst xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+                  '<a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+                  '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/'
+                  '2017/decorative" val="1"/></a:ext></a:extLst>')
+_HEADER_TITLE_TAB = TEXT_WIDTH - round((QR_MM + 3) * 1440 / 25.4)  # the title ends left of the QR
+
+
+def word_mark(form, document_id: str | None = None):
+    """What the QR code in a Word document's header says (Word decides the pages)."""
+    from .page_marks import PageMark
+    return PageMark(form.id, form.version, 0, 0, document_id, "docx")
+
+
+def corner_png(corner: str) -> bytes:
+    """A corner mark as a picture MARK_EDGE_MM + MARK_MM square, aligned to the corner of
+    the page: the black square at its inner corner, the rest transparent."""
+    from PIL import Image
+    side = (MARK_EDGE_MM + MARK_MM) * _CORNER_PX
+    mark = MARK_MM * _CORNER_PX
+    image = Image.new("LA", (side, side), (255, 0))
+    x = side - mark if corner.endswith("left") else 0
+    y = side - mark if corner.startswith("top") else 0
+    image.paste((0, 255), (x, y, x + mark, y + mark))
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def _anchor(r_id: str, shape_id: int, name: str, size_mm: float, horizontal: str,
+            vertical: str, alt: str = "", decorative: bool = False) -> str:
+    """A picture anchored to the page (behind the text, no wrapping) as a run."""
+    extent = round(size_mm * EMU_PER_MM)
+    ext = DECORATIVE_EXT if decorative else ""
+    return (
+        f'<w:r {_NSDECL}><w:drawing><wp:anchor xmlns:wp="http://schemas.openxmlformats.org/'
+        'drawingml/2006/wordprocessingDrawing" distT="0" distB="0" distL="0" distR="0" '
+        f'simplePos="0" relativeHeight="{251658240 + shape_id}" behindDoc="1" locked="1" '
+        'layoutInCell="0" allowOverlap="1"><wp:simplePos x="0" y="0"/>'
+        f'{horizontal}{vertical}<wp:extent cx="{extent}" cy="{extent}"/>'
+        '<wp:effectExtent l="0" t="0" r="0" b="0"/><wp:wrapNone/>'
+        f'<wp:docPr id="{shape_id}" name="{name}" descr="{escape(alt)}">{ext}</wp:docPr>'
+        '<wp:cNvGraphicFramePr><a:graphicFrameLocks xmlns:a="http://schemas.openxmlformats.org/'
+        'drawingml/2006/main" noChangeAspect="1"/></wp:cNvGraphicFramePr>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="{shape_id}" name="{name}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:embed="{r_id}"/><a:stretch><a:fillRect/></a:stretch>'
+        '</pic:blipFill><pic:spPr><a:xfrm><a:off x="0" y="0"/>'
+        f'<a:ext cx="{extent}" cy="{extent}"/></a:xfrm><a:prstGeom prst="rect"><a:avLst/>'
+        '</a:prstGeom></pic:spPr></pic:pic></a:graphicData></a:graphic></wp:anchor>'
+        '</w:drawing></w:r>')
+
+
+def _position(axis: str, relative: str, *, align: str | None = None,
+              offset_mm: float = 0) -> str:
+    where = (f"<wp:align>{align}</wp:align>" if align
+             else f"<wp:posOffset>{round(offset_mm * EMU_PER_MM)}</wp:posOffset>")
+    return f'<wp:position{axis} relativeFrom="{relative}">{where}</wp:position{axis}>'
+
+
+def _page_marks(header, form) -> None:
+    """The QR code at the top right (right-aligned with the text, in the top margin) and
+    the four corner marks, anchored to the page in the header so every page shows them;
+    aligned to the page's edges and corners, so a landscape page has them too."""
+    from .page_marks import qr_png
+    paragraph = header.paragraphs[0]
+    r_id, _ = header.part.get_or_add_image(io.BytesIO(qr_png(word_mark(form), QR_PX)))
+    paragraph._p.append(etree.fromstring(_anchor(
+        r_id, 9001, QR_NAME, QR_MM, _position("H", "margin", align="right"),
+        _position("V", "page", offset_mm=QR_TOP_MM), alt=QR_ALT)))
+    size = MARK_EDGE_MM + MARK_MM
+    for shape_id, corner in enumerate(("top_left", "top_right", "bottom_left", "bottom_right"),
+                                      start=9002):
+        r_id, _ = header.part.get_or_add_image(io.BytesIO(corner_png(corner)))
+        vertical, horizontal = corner.split("_")
+        paragraph._p.append(etree.fromstring(_anchor(
+            r_id, shape_id, CORNER_NAME, size, _position("H", "page", align=horizontal),
+            _position("V", "page", align=vertical), decorative=True)))
+
+
 def _header_footer(doc, form):
     section = doc.sections[0]
     header = section.header.paragraphs[0]
     header.style = doc.styles["FormSmall"]
     header._p.get_or_add_pPr().append(etree.fromstring(
-        f'<w:tabs {_NSDECL}><w:tab w:val="right" w:pos="{TEXT_WIDTH}"/></w:tabs>'))
+        f'<w:tabs {_NSDECL}><w:tab w:val="right" w:pos="{_HEADER_TITLE_TAB}"/></w:tabs>'))
     header._p.append(etree.fromstring(
         f'<w:r {_NSDECL}><w:rPr><w:b/><w:sz w:val="{BODY_PT * 2}"/></w:rPr>'
         '<w:t xml:space="preserve">{{ municipality }}</w:t></w:r>'))
@@ -475,6 +567,7 @@ def _header_footer(doc, form):
     run(" af ")
     field("NUMPAGES")
     run(f" {machine_id(form)}", hidden=True)
+    _page_marks(section.header, form)
 
 
 def _custom_properties(doc, form):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -22,8 +24,13 @@ from formservice.documents.page_marks import (CORNER_MARKS, MARK_SIZE, QR_RECT, 
                                               encode, pdf_marks, qr_matrix, qr_png)
 from formservice.documents.pdf_fill import TEMPLATE_DIR, flatten_pdf, render_pdf
 from formservice.documents.pdf_template import BOTTOM, MARGIN, PAGE_H, PAGE_W, build_pdf_template
+from formservice.documents.word_render import TEMPLATE_DIR as WORD_TEMPLATE_DIR
+from formservice.documents.word_render import render_docx
+from formservice.documents.word_template import QR_MM, QR_NAME, QR_TOP_MM, build_template
 from formservice.forms import FORMS, get_form
 from formservice.forms.record import load_data
+
+from external_tools import required_tool
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 MM = 72 / 25.4
@@ -288,3 +295,81 @@ def test_the_png_reads_back():
     assert [decode(code.text) for code in zxingcpp.read_barcodes(image)] == [mark]
 
 
+
+
+# ------------------------------------------------------------------ Word
+
+def _header_qr(docx: bytes) -> Image.Image:
+    """The picture of the QR code in the header, found as Word finds it: the header's
+    drawing named QR-kode, its relationship, the part."""
+    package = zipfile.ZipFile(io.BytesIO(docx))
+    header = package.read("word/header1.xml").decode()
+    drawing = header[header.index(f'name="{QR_NAME}"'):]
+    r_id = re.search(r'r:embed="([^"]+)"', drawing).group(1)
+    rels = package.read("word/_rels/header1.xml.rels").decode()
+    target = re.search(rf'Id="{r_id}"[^>]*Target="([^"]+)"', rels).group(1)
+    return Image.open(io.BytesIO(package.read(f"word/{target}")))
+
+
+@pytest.mark.parametrize("form_id", list(FORMS))
+def test_the_word_header_qr_reads_back(form_id):
+    version = get_form(form_id).version
+    template = (WORD_TEMPLATE_DIR / f"{form_id}.docx").read_bytes()
+    assert template == build_template(form_id)  # rebuilt, reproducibly
+    expected = PageMark(form_id, version, 0, 0, None, "docx")
+    for docx, document_id in ((template, None),
+                              (render_docx(form_id, blank(form_id), MUNICIPALITY), None),
+                              (render_docx(form_id, sample(form_id), MUNICIPALITY,
+                                           document_id="K7Q2M9X4TB"), "K7Q2M9X4TB")):
+        names = zipfile.ZipFile(io.BytesIO(docx)).namelist()
+        assert len(names) == len(set(names))
+        found = [decode(code.text) for code in zxingcpp.read_barcodes(_header_qr(docx))]
+        assert found == [PageMark(form_id, version, 0, 0, document_id, "docx")]
+        assert encode(expected)  # the blank's mark is a valid one
+
+
+def test_word_pages_show_the_qr_and_the_corner_marks(tmp_path):
+    """LibreOffice prints every page with the QR and the four corner marks where a PDF
+    page has them, a landscape page (the follow-up's review of actions) included."""
+    soffice = required_tool("soffice")
+    (tmp_path / "follow_up.docx").write_bytes(render_docx(
+        "follow_up_meeting", sample("follow_up_meeting"), MUNICIPALITY, document_id="W1"))
+    (tmp_path / "network_map.docx").write_bytes(render_docx(
+        "network_map", blank("network_map"), MUNICIPALITY))
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"),
+                    str(tmp_path / "follow_up.docx"), str(tmp_path / "network_map.docx")],
+                   check=True, capture_output=True, timeout=300)
+    landscape = 0
+    for name, form_id, document_id in (("follow_up", "follow_up_meeting", "W1"),
+                                       ("network_map", "network_map", None)):
+        document = pdfium.PdfDocument(str(tmp_path / "lo" / f"{name}.pdf"))
+        for index in range(len(document)):
+            page = document[index]
+            width, height = page.get_size()
+            landscape += width > height
+            image = page.render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+            found = [decode(code.text) for code in zxingcpp.read_barcodes(image)]
+            assert found == [PageMark(form_id, 1, 0, 0, document_id, "docx")], (name, index)
+            def pixel(px, py, image=image, height=height):
+                return image.getpixel((round(px * DPI / 72), round((height - py) * DPI / 72)))
+
+            centre = 9.5 * MM
+            for x, y in ((centre, centre), (width - centre, centre), (centre, height - centre),
+                         (width - centre, height - centre)):
+                assert pixel(x, y) < 60, (name, index, x, y)
+                outside = MARK_SIZE / 2 + 2.5
+                for dx, dy in ((outside, 0), (-outside, 0), (0, outside), (0, -outside)):
+                    assert pixel(x + dx, y + dy) > 200
+            right = width - 20 * MM  # the QR: right-aligned with the text, 6 mm from the top
+            qr = (right - QR_MM * MM, height - (QR_TOP_MM + QR_MM) * MM, right,
+                  height - QR_TOP_MM * MM)
+            assert pixel(qr[0] + 1, qr[1] + 1) > 200 and pixel(qr[2] + 3, qr[3] - 5) > 200
+            chars = page.get_textpage()
+            for at in range(chars.count_chars()):
+                box = chars.get_charbox(at)
+                assert not _overlap(box, qr), (name, index, box)
+                for x, y in ((centre, centre), (width - centre, centre),
+                             (centre, height - centre), (width - centre, height - centre)):
+                    assert not _overlap(box, (x - 9, y - 9, x + 9, y + 9))
+    assert landscape >= 1
