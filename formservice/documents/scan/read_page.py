@@ -242,11 +242,12 @@ class Page:
 # --- the fields ------------------------------------------------------------------------
 
 def read_page(scan: np.ndarray, reference: np.ndarray, layout: PageLayout, *,
-              dpi: float = SCAN_DPI, ocr: bool = True) -> PageReading:
+              dpi: float = SCAN_DPI, ocr: bool = True, page: Page | None = None) -> PageReading:
     """Every field and signature box of `layout` on the straightened `scan`, compared
-    with `reference` (the printed page rendered at the same `dpi`)."""
+    with `reference` (the printed page rendered at the same `dpi`; `page` the two
+    already made into a Page)."""
     import time
-    page = Page(scan, reference, dpi)
+    page = page if page is not None else Page(scan, reference, dpi)
     reading = PageReading()
     to_ocr: list[tuple[FieldReading, np.ndarray]] = []
     for place in layout.fields:
