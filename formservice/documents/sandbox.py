@@ -21,6 +21,14 @@ documents are read at once; more uploads wait for a free worker.
 `read_document` is the bounded reading every upload uses (services.forms.parse);
 `read_in_process` is the same reading without the worker, for trusted callers (the
 service's own documents, the test suite's round trips).
+
+Scans and photos of printed forms (documents.scan) are read the same way, by workers of
+their own: `identify_scan` (which printed pages the file holds) and `read_scan` (the
+record on them). A scan worker loads OpenCV, zxing-cpp and PDFium before its ceiling is
+set, so a document worker never pays for them; OpenCV's libraries alone take some 170 MB
+of address space (mapped, mostly never resident), so a scan worker's ceiling is
+SCAN_MEMORY_LIMIT (see there), and a file of up to 20 pages has SCAN_CPU_SECONDS and
+SCAN_WALL_SECONDS.
 """
 from __future__ import annotations
 
@@ -54,6 +62,17 @@ WAIT_SECONDS = 60.0                # for a free worker
 START_SECONDS = 60.0               # for a new worker to be ready
 MAX_RESULT_BYTES = 32 * 1024 * 1024
 QPDF_MEMORY = 64 * 1024 * 1024     # qpdf's decoders, per stream
+# Scans: a worker with OpenCV, zxing-cpp, PDFium and the PDF renderer loaded maps about
+# 360 MB before it reads anything (resident: about 100 MB); reading a 300-dpi A4 scan or
+# a 12 MP photo peaks at the figures in tests/documents/test_scan_images.py.
+SCAN_MEMORY_LIMIT = 640 * 1024 * 1024
+SCAN_CPU_SECONDS = 40              # a file of up to 20 pages, about 1 s of CPU each
+SCAN_WALL_SECONDS = 60.0
+SCAN_WORKERS = 1                   # scans read at once
+# what a scan worker's libraries may start: one thread each (OpenBLAS reserves its
+# buffers per thread; Tesseract's OpenMP likewise)
+SCAN_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                    "OMP_THREAD_LIMIT": "1"}
 
 TOO_MUCH_MEMORY = ("Filen kræver for meget hukommelse at læse og bliver ikke læst. En "
                    "udfyldt formular gør aldrig det; filen er beskadiget eller lavet til at "
@@ -69,6 +88,17 @@ QPDF_LIMIT = ("PDF'en overskrider grænserne for, hvad en formular kan være (de
               "for langt ud eller er bygget usædvanligt), og bliver ikke læst.")
 BUSY = ("Tjenesten læser mange filer lige nu og kunne ikke nå at læse denne. Prøv igen om "
         "lidt.")
+SCAN_TOO_MUCH_MEMORY = ("Scanningen kræver for meget hukommelse at læse og bliver ikke "
+                        "læst. Scan ved 200-300 dpi eller tag billederne med lavere "
+                        "opløsning, højst 20 sider i én fil, og prøv igen.")
+SCAN_TOO_MUCH_TIME = ("Scanningen tager for lang tid at læse og bliver ikke læst. Upload "
+                      "én formular ad gangen (højst 20 sider), scannet ved 200-300 dpi, og "
+                      "prøv igen.")
+SCAN_READER_STOPPED = ("Scanningen kunne ikke læses: læseren stoppede uventet. Filen er "
+                       "sandsynligvis beskadiget; scan eller fotografér formularen igen.")
+_SCAN_REFUSALS = {"memory": SCAN_TOO_MUCH_MEMORY, "time": SCAN_TOO_MUCH_TIME,
+                  "stopped": SCAN_READER_STOPPED}
+DOCUMENT, SCAN_IDENTIFY, SCAN_READ = "document", "scan_identify", "scan_read"
 
 _EXIT_MEMORY = 3
 _EXIT_BROKEN = 4
@@ -97,6 +127,8 @@ class Outcome:
     peak_rss: int = 0
     seconds: float = 0.0
     fate: str = "ok"  # ok | refused | memory | time | result | stopped | busy
+    reply: dict | None = None  # a scan's answer (identify_scan, read_scan)
+    peak_virtual: int = 0      # the worker's largest address space so far (bytes)
 
     def result(self) -> tuple[dict, list[Finding]]:
         if self.refusal is not None:
@@ -117,17 +149,67 @@ def run(data: bytes) -> Outcome:
     return _pool().run(data)
 
 
+def identify_scan(data: bytes) -> list:
+    """The page mark (page_marks.PageMark) of each page of a scan or photo, in file order,
+    None for a page without a readable QR code; read in a bounded scan worker.
+
+    Raises DocumentError (Danish) when the file is no scan or photo we can read, or needs
+    more memory or time than a scan of a form does."""
+    from .scan.reader import mark_from_dict
+    outcome = run_scan(data, {"kind": SCAN_IDENTIFY})
+    if outcome.refusal is not None:
+        raise DocumentError(outcome.refusal)
+    return [mark_from_dict(mark) for mark in outcome.reply["marks"]]
+
+
+def read_scan(data: bytes, printed: dict, contact: str | None = None):
+    """The record on a scanned printed form (scan.reader.ScanReading), read in a bounded
+    scan worker. `printed` maps each printed document's id to the canonical data printed
+    under it (a page without an id was printed blank); `contact` is the municipality's
+    contact as it was printed.
+
+    Raises DocumentError (Danish) as scan.reader.read_scan does, and when the file needs
+    more memory or time than a scan of a form does."""
+    from .scan.reader import ScanReading
+    request = {"kind": SCAN_READ, "contact": contact,
+               "printed": {key: value for key, value in (printed or {}).items()
+                           if isinstance(key, str)}}
+    outcome = run_scan(data, request)
+    if outcome.refusal is not None:
+        raise DocumentError(outcome.refusal)
+    return ScanReading.from_json(outcome.reply["scan"])
+
+
+def run_scan(data: bytes, request: dict) -> Outcome:
+    """Do a scan `request` ({"kind": "scan_identify"} or {"kind": "scan_read", "printed":
+    {...}, "contact": ...}) on `data` in a scan worker and say how it went (nothing
+    raised for the file; `reply` holds the answer)."""
+    outcome = _scan_pool().run(data, request)
+    if outcome.fate in _SCAN_REFUSALS:
+        outcome.refusal = _SCAN_REFUSALS[outcome.fate]
+    return outcome
+
+
 def configure(*, workers: int | None = None, memory_limit: int | None = None,
               cpu_seconds: int | None = None, wall_seconds: float | None = None,
-              documents_per_worker: int | None = None) -> None:
+              documents_per_worker: int | None = None, scan_workers: int | None = None,
+              scan_memory_limit: int | None = None, scan_cpu_seconds: int | None = None,
+              scan_wall_seconds: float | None = None) -> None:
     """Change the limits (settings, given at start); running workers are replaced."""
     global WORKERS, MEMORY_LIMIT, CPU_SECONDS, WALL_SECONDS, DOCUMENTS_PER_WORKER
+    global SCAN_WORKERS, SCAN_MEMORY_LIMIT, SCAN_CPU_SECONDS, SCAN_WALL_SECONDS
     WORKERS = workers if workers is not None else WORKERS
     MEMORY_LIMIT = memory_limit if memory_limit is not None else MEMORY_LIMIT
     CPU_SECONDS = cpu_seconds if cpu_seconds is not None else CPU_SECONDS
     WALL_SECONDS = wall_seconds if wall_seconds is not None else WALL_SECONDS
     DOCUMENTS_PER_WORKER = (documents_per_worker if documents_per_worker is not None
                             else DOCUMENTS_PER_WORKER)
+    SCAN_WORKERS = scan_workers if scan_workers is not None else SCAN_WORKERS
+    SCAN_MEMORY_LIMIT = (scan_memory_limit if scan_memory_limit is not None
+                         else SCAN_MEMORY_LIMIT)
+    SCAN_CPU_SECONDS = scan_cpu_seconds if scan_cpu_seconds is not None else SCAN_CPU_SECONDS
+    SCAN_WALL_SECONDS = (scan_wall_seconds if scan_wall_seconds is not None
+                         else SCAN_WALL_SECONDS)
     shutdown()
 
 
@@ -138,26 +220,32 @@ def start(count: int = 1) -> None:
 
 def shutdown() -> None:
     """Stop every idle worker (workers reading a document stop when they are done)."""
-    global _POOL
+    global _POOL, _SCAN_POOL
     with _POOL_LOCK:
         pool, _POOL = _POOL, None
-    if pool is not None and pool.pid == os.getpid():
-        pool.close()
+        scan_pool, _SCAN_POOL = _SCAN_POOL, None
+    for each in (pool, scan_pool):
+        if each is not None and each.pid == os.getpid():
+            each.close()
 
 
 # --- the service's side -----------------------------------------------------------------
 
 _ROOT = str(Path(__file__).resolve().parents[2])
 _BOOT = ("import sys; sys.path.insert(0, {root!r}); "
-         "from formservice.documents.sandbox import _serve; _serve({memory})")
+         "from formservice.documents.sandbox import _serve; _serve({memory}, scan={scan})")
 
 
 class _Worker:
-    def __init__(self, memory_limit: int):
+    def __init__(self, memory_limit: int, scan: bool = False):
         flags = ["-P"] if sys.version_info >= (3, 11) else []
+        self.scan = scan
+        environment = {**os.environ, **SCAN_ENVIRONMENT} if scan else None
         self.proc = subprocess.Popen(
-            [sys.executable, *flags, "-c", _BOOT.format(root=_ROOT, memory=memory_limit)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, bufsize=0)
+            [sys.executable, *flags, "-c", _BOOT.format(root=_ROOT, memory=memory_limit,
+                                                        scan=scan)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True, bufsize=0,
+            env=environment)
         self.served = 0
         self.rusage = None
         self._in = self.proc.stdin.fileno()
@@ -212,12 +300,17 @@ class _Worker:
                         return False
         return True
 
-    def read(self, data: bytes) -> Outcome:
+    def read(self, data: bytes, request: dict | None = None) -> Outcome:
         started = time.monotonic()
-        deadline = started + WALL_SECONDS
-        header = json.dumps({"meeting_types": options.meeting_types(),
-                             "cpr_enabled": options.cpr_enabled(),
-                             "cpu_seconds": CPU_SECONDS}).encode()
+        kind = (request or {}).get("kind", DOCUMENT)
+        scanning = kind != DOCUMENT
+        deadline = started + (SCAN_WALL_SECONDS if scanning else WALL_SECONDS)
+        fields = {"meeting_types": options.meeting_types(),
+                  "cpr_enabled": options.cpr_enabled(),
+                  "cpu_seconds": SCAN_CPU_SECONDS if scanning else CPU_SECONDS}
+        if scanning:
+            fields.update(request)
+        header = json.dumps(fields).encode()
         self.served += 1
         sent = self._write((struct.pack("!II", len(header), len(data)) + header, data),
                            deadline)
@@ -233,16 +326,22 @@ class _Worker:
         if body is None:
             return self._ended(started, deadline)
         try:
-            return self._outcome(json.loads(body), started)
+            return self._outcome(json.loads(body), started, kind)
         except (ValueError, TypeError, KeyError, AttributeError):  # not an answer we sent
             log.error("The document worker answered something else than a reply")
             self.kill()
             return Outcome(refusal=READER_STOPPED, fate="stopped", seconds=self._since(started))
 
-    def _outcome(self, reply: dict, started: float) -> Outcome:
-        outcome = Outcome(peak_rss=int(reply.get("peak", 0)), seconds=self._since(started))
+    def _outcome(self, reply: dict, started: float, kind: str = DOCUMENT) -> Outcome:
+        outcome = Outcome(peak_rss=int(reply.get("peak", 0)), seconds=self._since(started),
+                          peak_virtual=int(reply.get("peak_virtual", 0)))
         status = reply["status"]
-        if status == "ok":
+        if status == "ok" and kind != DOCUMENT:
+            wanted = "marks" if kind == SCAN_IDENTIFY else "scan"
+            if not isinstance(reply[wanted], (list, dict)):
+                raise TypeError(wanted)
+            outcome.reply = reply
+        elif status == "ok":
             if not isinstance(reply["record"], dict):
                 raise TypeError("record")
             outcome.record = reply["record"]
@@ -322,19 +421,20 @@ class _Worker:
 
 
 class _Pool:
-    def __init__(self):
+    def __init__(self, scan: bool = False):
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.idle: list[_Worker] = []
-        self.slots = threading.BoundedSemaphore(WORKERS)
-        self.workers = WORKERS
-        self.memory_limit = MEMORY_LIMIT
+        self.scan = scan
+        self.workers = SCAN_WORKERS if scan else WORKERS
+        self.slots = threading.BoundedSemaphore(self.workers)
+        self.memory_limit = SCAN_MEMORY_LIMIT if scan else MEMORY_LIMIT
 
     def warm(self, count: int) -> None:
         with self.lock:
             missing = min(count, self.workers) - len(self.idle)
         for _ in range(missing):
-            worker = _Worker(self.memory_limit)
+            worker = _Worker(self.memory_limit, self.scan)
             with self.lock:
                 self.idle.append(worker)
 
@@ -345,15 +445,15 @@ class _Pool:
                 if worker.alive():
                     return worker
                 worker.kill()
-        return _Worker(self.memory_limit)
+        return _Worker(self.memory_limit, self.scan)
 
-    def run(self, data: bytes) -> Outcome:
+    def run(self, data: bytes, request: dict | None = None) -> Outcome:
         if not self.slots.acquire(timeout=WAIT_SECONDS):
             return Outcome(refusal=BUSY, fate="busy")
         try:
             worker = self._take()
             try:
-                outcome = worker.read(data)
+                outcome = worker.read(data, request)
             except BaseException:
                 worker.kill()
                 raise
@@ -381,6 +481,7 @@ class _Pool:
 
 
 _POOL: _Pool | None = None
+_SCAN_POOL: _Pool | None = None
 _POOL_LOCK = threading.Lock()
 
 
@@ -392,14 +493,24 @@ def _pool() -> _Pool:
         return _POOL
 
 
+def _scan_pool() -> _Pool:
+    global _SCAN_POOL
+    with _POOL_LOCK:
+        if _SCAN_POOL is None or _SCAN_POOL.pid != os.getpid():
+            _SCAN_POOL = _Pool(scan=True)
+        return _SCAN_POOL
+
+
 def _forget_pool_after_fork() -> None:
     """A forked process starts its own workers; it closes its copies of the parent's
     pipes, so the parent's workers still see the end of their input when it is done."""
-    global _POOL, _POOL_LOCK
-    pool, _POOL, _POOL_LOCK = _POOL, None, threading.Lock()
-    if pool is not None:
-        for worker in pool.idle:
-            worker._close_pipes()
+    global _POOL, _SCAN_POOL, _POOL_LOCK
+    pools = (_POOL, _SCAN_POOL)
+    _POOL, _SCAN_POOL, _POOL_LOCK = None, None, threading.Lock()
+    for pool in pools:
+        if pool is not None:
+            for worker in pool.idle:
+                worker._close_pipes()
 
 
 atexit.register(shutdown)
@@ -430,6 +541,18 @@ def _reset_peak() -> bool:
         return False
 
 
+def _peak_virtual() -> int:
+    """The largest address space this process has had (Linux: VmPeak), bytes."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def _peak_bytes(measured: bool) -> int:
     if measured:
         try:
@@ -455,10 +578,41 @@ def _limit_qpdf() -> None:
         max_stream_filters=3, parser_max_container_size=200_000, doc_max_warnings=200)
 
 
-def _serve(memory_limit: int) -> None:
+def _load_scan_reader() -> None:
+    """What reading scans needs, loaded before the ceiling is set: OpenCV (one thread),
+    zxing-cpp, PDFium, the PDF renderer (the printed page again) and Tesseract's check."""
+    import cv2
+    import pypdfium2  # noqa: F401
+    import zxingcpp  # noqa: F401
+    from . import page_layout, pdf_fill  # noqa: F401
+    from .scan import reader, read_page
+    cv2.setNumThreads(1)
+    read_page.tesseract()
+    del reader
+
+
+def _scan_reply(kind: str, header: dict, data: bytes) -> dict:
+    import cv2
+    from .scan import reader
+    try:
+        if kind == SCAN_IDENTIFY:
+            return {"status": "ok", "marks": [reader.mark_as_dict(mark)
+                                              for mark in reader.identify(data)]}
+        printed = header.get("printed") or {}
+        reading = reader.read_scan(data, printed, contact=header.get("contact"))
+        return {"status": "ok", "scan": reading.as_json()}
+    except cv2.error as exc:  # OpenCV says "Insufficient memory" in its own exception
+        if "memory" in str(exc).lower() or "allocate" in str(exc).lower():
+            raise MemoryError(str(exc)) from None
+        raise
+
+
+def _serve(memory_limit: int, scan: bool = False) -> None:
     """The worker: read documents from standard input, answer on standard output."""
     from . import pdf_parse, word_parse  # noqa: F401 - imported before the ceiling is set
     import pikepdf.settings
+    if scan:
+        _load_scan_reader()
     reply_fd = os.dup(1)
     os.dup2(2, 1)  # a stray print can never break the answers
     _limit_qpdf()
@@ -498,13 +652,19 @@ def _serve(memory_limit: int) -> None:
         measured = _reset_peak()
         limit_errors = pikepdf.settings.qpdf_limit_errors()
         code = 0
+        kind = header.get("kind", DOCUMENT)
         try:
-            record, findings = read_in_process(data)
-            del data
-            if pikepdf.settings.qpdf_limit_errors() != limit_errors:
-                raise DocumentError(QPDF_LIMIT)
-            reply = {"status": "ok", "record": record,
-                     "findings": [[f.code, f.severity, f.path, f.message] for f in findings]}
+            if kind in (SCAN_IDENTIFY, SCAN_READ):
+                reply = _scan_reply(kind, header, data)
+                del data
+            else:
+                record, findings = read_in_process(data)
+                del data
+                if pikepdf.settings.qpdf_limit_errors() != limit_errors:
+                    raise DocumentError(QPDF_LIMIT)
+                reply = {"status": "ok", "record": record,
+                         "findings": [[f.code, f.severity, f.path, f.message]
+                                      for f in findings]}
         except DocumentError as exc:
             reply = {"status": "refused", "message": str(exc)}
         except MemoryError:
@@ -517,6 +677,8 @@ def _serve(memory_limit: int) -> None:
             import traceback
             reply, code = {"status": "failed", "traceback": traceback.format_exc()}, _EXIT_BROKEN
         reply["peak"] = _peak_bytes(measured)
+        if kind != DOCUMENT:
+            reply["peak_virtual"] = _peak_virtual()
         code = _answer(reply_fd, reply) or code
         if code:
             os._exit(code)

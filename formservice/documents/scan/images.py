@@ -29,11 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps
+# the only formats opened, registered here whatever else of Pillow this process loaded
+from PIL import Image, ImageFile, JpegImagePlugin, PngImagePlugin, TiffImagePlugin  # noqa: F401
 
 from ..errors import DocumentError
 
 MAX_PIXELS = 60_000_000        # one picture (a 300-dpi A3 scan is 17 MP, a phone photo 12-50)
+MAX_DECODED_BYTES = 120_000_000  # a PNG or TIFF is decoded whole: pixels x colour channels
+                                 # (a 600-dpi A4 colour scan is 105 MB); a JPEG is decoded
+                                 # reduced and in gray, so only MAX_PIXELS bounds it
 MAX_SIDE = 20_000              # pixels, either side
 MIN_SIDE = 400                 # pixels: less cannot show a form's fields
 MAX_RATIO = 3.0                # long side / short side of a page's picture
@@ -155,7 +159,7 @@ class Pages:
         else:
             self._image.close()
 
-    def __enter__(self) -> "Pages":
+    def __enter__(self) -> Pages:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -228,14 +232,27 @@ def _open_image(data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data),
-                               formats=("PNG", "JPEG", "MPO", "TIFF"))
+            image = Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "TIFF"))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DocumentError(BOMB.format(limit=MAX_PIXELS // 1_000_000)) from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DocumentError(_broken(exc)) from None
     _check_size(*image.size)
+    _check_decoded(image)
     return image
+
+
+def _check_decoded(image: Image.Image) -> None:
+    if image.format in ("JPEG", "MPO"):
+        return
+    width, height = image.size
+    bands = {"1": 0.125, "L": 1, "P": 1, "LA": 2, "PA": 2, "RGB": 3, "YCbCr": 3, "LAB": 3,
+             "HSV": 3, "RGBA": 4, "CMYK": 4, "I;16": 2, "I;16B": 2, "I;16L": 2,
+             "I": 4, "F": 4}.get(image.mode, 4)
+    if width * height * bands > MAX_DECODED_BYTES:
+        raise DocumentError(TOO_MANY_PIXELS.format(
+            megapixels=_megapixels(width * height),
+            limit=int(MAX_DECODED_BYTES / max(bands, 1) / 1_000_000)))
 
 
 def _broken(exc: Exception) -> str:
@@ -251,6 +268,7 @@ def _seek(image: Image.Image, index: int) -> None:
     except (OSError, ValueError, EOFError) as exc:
         raise DocumentError(_broken(exc)) from None
     _check_size(*image.size)
+    _check_decoded(image)
 
 
 def _decode(image: Image.Image) -> np.ndarray:
@@ -262,16 +280,33 @@ def _decode(image: Image.Image) -> np.ndarray:
                 scale = WORK_LONG_SIDE / max(image.size)
                 if scale < 1:  # decode reduced (1/2, 1/4, 1/8) where that stays large enough
                     image.draft("L", (int(image.size[0] * scale), int(image.size[1] * scale)))
+            orientation = image.getexif().get(0x0112, 1)
             image.load()
-            if image.getexif().get(0x0112, 1) not in (1, None):
-                image = ImageOps.exif_transpose(image)
+            factor = int(max(image.size) // WORK_LONG_SIDE)
+            if factor >= 2:  # a large picture made smaller at once (box filter) before
+                # it is turned and made gray: less memory than the full picture twice
+                image = image.reduce(factor)
             gray = _grayscale(image)
+            del image
+            gray = _upright(gray, orientation)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DocumentError(BOMB.format(limit=MAX_PIXELS // 1_000_000)) from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DocumentError(_broken(exc)) from None
     pixels = np.asarray(gray, dtype=np.uint8)
     return reduce(pixels)
+
+
+# EXIF orientation -> the turn that makes the picture upright (as ImageOps.exif_transpose)
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
+            4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
+            6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+
+
+def _upright(image: Image.Image, orientation) -> Image.Image:
+    turn = _UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(turn) if turn is not None else image
 
 
 def _grayscale(image: Image.Image) -> Image.Image:
@@ -416,7 +451,8 @@ def _picture_page(page) -> bool:
             return False
         if obj.type == pdfium_c.FPDF_PAGEOBJ_IMAGE:
             images += 1
-        elif obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT:
-            if pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw) != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE:
-                return False
+        elif obj.type == pdfium_c.FPDF_PAGEOBJ_TEXT and (
+                pdfium_c.FPDFTextObj_GetTextRenderMode(obj.raw)
+                != pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE):
+            return False
     return images > 0

@@ -249,7 +249,6 @@ def _affine_guess(qr_pdf: np.ndarray, quad: np.ndarray) -> np.ndarray:
 def _choose_marks(blobs: np.ndarray, guess: np.ndarray, diagonal: float) -> dict:
     """For each corner, the blob nearest to where `guess` puts it (within tolerance),
     nearest corner first, each blob used once. Refines the guess as marks are found."""
-    cv2 = _cv2()
     chosen: dict[str, np.ndarray] = {}
     if not len(blobs):
         return chosen

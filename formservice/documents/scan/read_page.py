@@ -333,8 +333,9 @@ class _Tesseract:
             if path:
                 try:
                     listed = subprocess.run([path, "--list-langs"], capture_output=True,
-                                            text=True, timeout=10, env=_ocr_env())
-                    if re.search(r"^dan$", listed.stdout, re.M):
+                                            text=True, timeout=10, env=_ocr_env(),
+                                            check=False)
+                    if re.search(r"^dan$", listed.stdout, re.MULTILINE):
                         self.path = path
                 except (OSError, subprocess.SubprocessError):
                     self.path = None
@@ -388,7 +389,8 @@ def suggest(masks: list[np.ndarray], dpi: float = SCAN_DPI) -> list[str | None]:
         done = subprocess.run(
             [program, "stdin", "stdout", "-l", "dan", "--psm", "6", "--dpi",
              str(int(SCAN_DPI * OCR_SCALE)), "tsv"],
-            input=png.tobytes(), capture_output=True, timeout=OCR_TIMEOUT, env=_ocr_env())
+            input=png.tobytes(), capture_output=True, timeout=OCR_TIMEOUT, env=_ocr_env(),
+            check=False)
     except (OSError, subprocess.SubprocessError):
         return results
     if done.returncode != 0:

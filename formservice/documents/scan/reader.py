@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...forms import danish
+from ...forms import danish, get_form
 from ...forms import fields as kinds
-from ...forms import get_form
 from ...forms.layout import sections
 from ...forms.record import Finding, load_data, make_record, warning
 from ..errors import DocumentError
@@ -115,7 +114,7 @@ class ScanReading:
                 "document_id": self.document_id}
 
     @classmethod
-    def from_json(cls, data: dict) -> "ScanReading":
+    def from_json(cls, data: dict) -> ScanReading:
         return cls(
             form_id=str(data["form_id"]), record=data["record"],
             findings=[Finding(str(f["code"]), str(f["severity"]), str(f["path"]),
@@ -225,6 +224,7 @@ def _references(form_id: str, data: dict, contact: str | None, document_id: str 
                 wanted: set[int], dpi: float) -> tuple[int, dict[int, np.ndarray]]:
     """The printed PDF again: its page count and the wanted pages rendered at `dpi`."""
     import pypdfium2 as pdfium
+
     from ..pdf_fill import render_pdf
     document, _ = render_pdf(form_id, data, "", contact=contact, document_id=document_id)
     rendered = {}
