@@ -30,7 +30,6 @@ Importable: make_corpus(out_dir, pages=..., seed=...).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import random
 import time
@@ -45,7 +44,7 @@ from PIL import Image, ImageDraw, ImageFont
 from formservice.documents.page_layout import PageLayout, page_layouts
 from formservice.documents.page_marks import PageMark
 from formservice.documents.pdf_fill import flatten_pdf, render_pdf
-from formservice.forms import FORMS
+from formservice.forms import FORMS, danish
 from formservice.forms import fields as kinds
 from formservice.forms.layout import sections
 from formservice.forms.record import load_data
@@ -189,7 +188,7 @@ class Pen:
     def tick(self, rect) -> str:
         x1, y1, x2, y2 = rect
         s = min(x2 - x1, y2 - y1)
-        j = lambda: self.rng.uniform(-0.08, 0.08) * s  # noqa: E731
+        j = lambda: self.rng.uniform(-0.08, 0.08) * s
         if self.rng.random() < 0.3:  # a cross, as "Sæt kryds" asks
             self.stroke([(x1 + 0.15 * s + j(), y2 - 0.15 * s + j()),
                          (x1 + 0.5 * s + j(), y1 + 0.5 * s + j()),
@@ -250,7 +249,7 @@ class Pen:
 
     def _ink_of(self, text: str, font) -> np.ndarray:
         """The text's ink (alpha 0..1), slightly rotated, cropped to the ink."""
-        left, top, right, bottom = font.getbbox(text)
+        _, _, right, bottom = font.getbbox(text)
         pad = 8
         layer = Image.new("L", (right + 2 * pad, bottom + 2 * pad), 0)
         ImageDraw.Draw(layer).text((pad, pad), text, font=font, fill=self.rng.randint(215, 255))
@@ -261,7 +260,7 @@ class Pen:
 
     def _paste(self, alpha: np.ndarray, x: float, y: float) -> None:
         h, w = alpha.shape
-        x0, y0 = int(round(x)), int(round(y))
+        x0, y0 = round(x), round(y)
         region = self.canvas[y0:y0 + h, x0:x0 + w]
         a = alpha[:region.shape[0], :region.shape[1], None]
         region[:] = (region * (1 - a) + np.array(self.ink, dtype=np.float32) * a).astype(np.uint8)
@@ -332,6 +331,21 @@ def handwriting_for(place, rng: random.Random) -> str:
     return rng.choice(PHRASES)
 
 
+def written_value(place, text: str):
+    """What the handwriting says in the field's canonical shape (what a person reviewing
+    it would type)."""
+    line = " ".join(text.split())
+    if place.kind == kinds.DATE:
+        return danish.parse_date(line).isoformat()
+    if place.kind == kinds.TIME:
+        return danish.parse_time(line)
+    if place.kind == kinds.INTEGER:
+        return int(line)
+    if place.kind == kinds.CHOICE:
+        return next(value for value, label in place.options if label == line)
+    return line
+
+
 def ink_page(image: Image.Image, layout: PageLayout, printed: Printed, dpi: int,
              rng: random.Random, *, tick_rate=0.4, write_rate=0.25, sign_rate=0.75,
              max_written=4) -> tuple[Image.Image, PageInk]:
@@ -357,7 +371,7 @@ def ink_page(image: Image.Image, layout: PageLayout, printed: Printed, dpi: int,
             if text:
                 written += 1
                 truth.update(expected=None, source="handwritten", text=text,
-                             font=pen.font_path.name)
+                             value=written_value(place, text), font=pen.font_path.name)
             else:
                 truth.update(expected=None, source="empty")
         else:
