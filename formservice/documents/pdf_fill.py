@@ -2,7 +2,9 @@
 
 The template is read once. A fill appends an incremental update to the template's bytes
 (PDF 32000-1 §7.5.6): a new version of each filled field with its value (/V) and its
-appearance (/AP), each page's header and footer (the municipality's name, "side x af y"),
+appearance (/AP), each page's header and footer (the municipality's name, "side x af y")
+with the page's marks (corner marks and the QR code with page x of y and the optional
+document id, page_marks.py),
 and for the network map its picture and the picture's alternative text. Nothing else of
 the template is rewritten, so a fill costs a few milliseconds, and every reader shows the
 values without regenerating anything.

@@ -5,7 +5,10 @@ are then added with pypdf as AcroForm fields named by their record path. Names a
 hierarchical as the PDF specification wants them ("child" > "name" gives the field
 "child.name"; "actions" > "2" > "deadline" gives "actions.2.deadline"), so every PDF tool
 sees the same full names. Each page's first content stream holds the header and footer
-(the municipality's name, "<title> · version N · side x af y"), which filling replaces.
+(the municipality's name, "<title> · version N · side x af y") and the page's marks (four
+corner marks and a QR code saying form, version, page x of y: page_marks.py), which
+filling replaces. The signature boxes are recorded on their page (`Page.signatures`) for
+page_layout.py.
 
 Layout: labels wrap at word boundaries and are hyphenated by Danish rules only where a word
 is wider than its cell (text_layout.py); a repeating group's column widths follow its
@@ -26,6 +29,7 @@ section does not apply (its fields are kept, hidden).
 from __future__ import annotations
 
 import io
+import zlib
 from dataclasses import dataclass, field, replace
 
 from pypdf import PdfReader, PdfWriter
@@ -518,9 +522,11 @@ def _name(value: str) -> NameObject:
     return NameObject("/" + value)
 
 
-def _stream(writer, content: bytes, bbox=None, resources=None):
+def _stream(writer, content: bytes, bbox=None, resources=None, flate=False):
     stream = StreamObject()
     stream.set_data(content)
+    if flate:  # `content` is compressed already
+        stream[NameObject("/Filter")] = NameObject("/FlateDecode")
     if bbox is not None:
         stream[NameObject("/Type")] = NameObject("/XObject")
         stream[NameObject("/Subtype")] = NameObject("/Form")
@@ -619,7 +625,7 @@ def _add_fields(writer: PdfWriter, pages: list[Page], font_ref, furniture: list[
         if fonts is None:
             resources[NameObject("/Font")] = fonts = DictionaryObject()
         fonts.get_object()[_name(FIELD_FONT)] = font_ref
-        header = _stream(writer, furniture[page_index])
+        header = _stream(writer, zlib.compress(furniture[page_index]), flate=True)
         contents = page_object.raw_get("/Contents")
         existing = (contents.get_object() if isinstance(contents.get_object(), ArrayObject)
                     else ArrayObject([contents]))

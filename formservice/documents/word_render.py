@@ -6,8 +6,9 @@ tags that Word split across runs and turns `{%tr %}`/`{{p }}` into plain Jinja, 
 widths of each repeating group's table become expressions (they follow the values, see
 word_template.group_widths), the body is compiled with autoescaping on, the header gets
 the municipality's name and the footnotes its contact, and every part that never changes
-is packed into a ready-made zip. A render is then one Jinja render and one appended zip
-entry (two for the network map, whose picture changes too).
+is packed into a ready-made zip. A render is then one Jinja render and two appended zip
+entries, the body and the header's QR code (which holds the document id), three for the
+network map, whose picture changes too.
 """
 from __future__ import annotations
 

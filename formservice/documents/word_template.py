@@ -13,6 +13,9 @@ How it reads and prints:
 - Each repeating group is a table whose header row repeats on every page; its column
   widths come from its content when rendered (documents/text_layout.py), so no word has
   to break. The follow-up's review of earlier actions is a landscape section.
+- Header: the municipality's name, the form's title and a QR code (form, version and, for a
+  document printed for a case, its document id: page_marks.py) in the top margin at the
+  right; four corner marks anchored to the page's corners, for reading scans back.
 - Footer: "<title> · version N · side x af y" in small print; the form's machine id stays
   in the footer as hidden text, where the reader finds it if the document's properties
   are lost (it neither shows nor prints).
