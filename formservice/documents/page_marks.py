@@ -72,7 +72,8 @@ class PageMark:
 
 def _valid(mark: PageMark) -> bool:
     from ..forms import FORMS
-    if mark.form_id not in FORMS or mark.source not in SOURCES:
+    if not isinstance(mark.form_id, str) or not isinstance(mark.source, str) \
+            or mark.form_id not in FORMS or mark.source not in SOURCES:
         return False
     numbers = (mark.form_version, mark.page, mark.pages)
     if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 or n > 999_999
