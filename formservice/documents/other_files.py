@@ -18,8 +18,10 @@ FILL_IN_INSTEAD = ("Hent formularen fra tjenesten som Word-dokument eller udfyld
                    "udfyld den på computeren, og upload den udfyldte fil – eller udfyld "
                    "formularen direkte i browseren.")
 
-PHOTO = ("Filen er et billede ({kind}), fx et foto eller en scanning af en formular. "
-         "Tjenesten kan ikke læse tekst på billeder eller håndskrift. " + FILL_IN_INSTEAD)
+PHOTO = ("Filen er et billede ({kind}). Tjenesten læser fotos og scanninger af formularer, "
+         "der er udskrevet herfra, som JPEG, PNG, TIFF eller PDF: gem billedet i et af de "
+         "formater (på en telefon fx som JPEG i stedet for HEIC), og upload det igen. "
+         "Andre billeder end udskrevne formularer kan tjenesten ikke læse. " + FILL_IN_INSTEAD)
 SCANNED_PDF = ("Det ser ud til at være en scannet formular: PDF'en indeholder kun billeder "
                "af sider og ingen udfyldelige felter, så tjenesten kan ikke læse, hvad der "
                "står. " + FILL_IN_INSTEAD)

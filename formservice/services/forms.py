@@ -61,7 +61,8 @@ def render(profile: Profile, form_id: str, data, fmt: str = DOCX, *,
         raise Invalid("Data passer ikke til formularen.",
                       [{"path": f.path, "message": f.message} for f in checked.findings])
     if fmt == DOCX:
-        return render_docx(form_id, checked.data, profile.name, contact=profile.contact), checked
+        return render_docx(form_id, checked.data, profile.name, contact=profile.contact,
+                           document_id=document_id), checked
     document, drawing = render_pdf(form_id, checked.data, profile.name, contact=profile.contact,
                                    document_id=document_id)
     checked.findings.extend(drawing)

@@ -209,7 +209,8 @@ _foreign_docx, _foreign_pdf = hostile_files.foreign_docx, hostile_files.foreign_
 
 
 BAD = {
-    "a picture": (lambda: b"\x89PNG\r\n\x1a\n" + os.urandom(2000), "billede.png", "Filen er et billede"),
+    "a picture": (lambda: b"\x89PNG\r\n\x1a\n" + os.urandom(2000), "billede.png",
+                  "kan ikke læses som et billede"),
     "a text file": (lambda: "Referat æøå".encode(), "noter.txt", "ikke et Word-dokument"),
     "a foreign Word document": (_foreign_docx, "referat.docx", "ikke en formular fra formservice"),
     "a foreign PDF": (_foreign_pdf, "referat.pdf", "ikke en formular fra formservice"),
