@@ -286,3 +286,37 @@ def test_argument_errors_are_danish(capsys, argv, expected):
     code, _, err = run(capsys, *argv)
     assert code == 2
     assert err.startswith("brug: formservice") and expected in err, err
+
+
+def _photo_of(pdf: bytes, form_id: str, data, writing: dict) -> bytes:
+    from scan_photos import page_of, photographed, written_page
+
+    from formservice.documents.page_layout import page_layouts
+    page = page_of(page_layouts(form_id, data), next(iter(writing)))
+    return photographed(written_page(pdf, form_id, data, page, writing=writing))
+
+
+def test_parse_reads_a_photo_of_a_printed_blank_form(tmp_path, capsys, accounts_env):
+    code, _, _ = run(capsys, "render", "consent", "--blank", "-o", str(tmp_path / "blank.pdf"))
+    assert code == 0
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(_photo_of((tmp_path / "blank.pdf").read_bytes(), "consent", None,
+                                {"custody_holders.0.name": "Mette Ørum"}))
+    code, out, err = run(capsys, "parse", str(photo))
+    assert code == 0, err
+    read = json.loads(out)
+    assert read["form"] == "consent" and len(read["scan"]["pages"]) == 1
+    review = [f for f in read["findings"] if f["code"] == "scan.needs_review"]
+    assert [f["path"] for f in review] == ["custody_holders.0.name"]
+    assert "custody_holders.0.name" in read["scan"]["crops"]
+
+
+def test_parse_of_a_photo_of_an_unknown_print_exits_2(tmp_path, capsys, accounts_env):
+    from formservice.documents.pdf_fill import render_pdf
+    from formservice.forms.record import load_data
+    data = load_data("consent", {})[0]
+    pdf, _ = render_pdf("consent", data, "Testkommune", document_id="ZZZZZZZZZZ")
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(_photo_of(pdf, "consent", data, {"custody_holders.0.name": "Mette Ørum"}))
+    code, out, err = run(capsys, "parse", str(photo))
+    assert code == 2 and out == "" and "ikke kan finde" in err and "Traceback" not in err
