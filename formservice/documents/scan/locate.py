@@ -5,10 +5,11 @@ straightened into page space.
    corners, roughly where the page lies and which way up: a first homography from PDF
    points to picture pixels. It is tried on the picture as it is, then binarised, then
    enlarged and reduced, until a valid mark is read.
-2. The corner marks are dark, filled, near-square blobs of the size the QR predicts;
-   each corner takes the blob nearest to where the QR homography puts it. The marks that
-   agree (RANSAC) with the QR give the final homography; a mark that is missing
-   (cut off, covered by a thumb) is replaced by the QR's corners.
+2. The corner marks are dark, filled, near-square blobs of the size the QR predicts.
+   Up to three blobs near where the QR's similarity puts each corner are tried in every
+   combination; the combination with the most marks whose homography puts the QR's
+   corners where they are and gives each mark the size it has there wins. A mark that
+   is missing (cut off, under a thumb) is made up for by the QR's corners.
 3. `straighten` resamples the page at a fixed resolution (SCAN_DPI) in page space,
    upright, whatever the picture's rotation or perspective.
 
@@ -30,7 +31,8 @@ PAGE_W, PAGE_H = page_marks.PAGE_W, page_marks.PAGE_H
 CORNERS = ("top_left", "top_right", "bottom_left", "bottom_right")
 MARK_TOLERANCE = 0.12      # a mark is looked for this far (share of the page's diagonal)
                            # from where the QR puts it
-RANSAC_PX = 0.012          # agreement between marks and QR (share of the page's diagonal)
+MARK_SIZES = (0.6, 1.6)    # a blob this many times the side the QR predicts may be a mark
+CANDIDATES = 3             # blobs tried per corner
 
 
 @dataclass
@@ -148,19 +150,21 @@ def _area(quad: np.ndarray) -> float:
     return 0.5 * float(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))
 
 
-def _blobs(pixels: np.ndarray, side: float) -> np.ndarray:
-    """Centres of dark, filled, near-square blobs about `side` pixels wide: (n, 2)."""
+def _blobs(pixels: np.ndarray, side: float, black: float, paper: float):
+    """Dark, filled, near-square blobs about `side` pixels wide: their centres (n, 2) and
+    sides (n,). `black` and `paper` are the QR's dark and light (the marks are printed as
+    black as its modules)."""
     cv2 = _cv2()
-    block = int(side * 3) | 1
-    block = max(block, 15)
+    block = max(int(side * 3) | 1, 15)
     ink = cv2.adaptiveThreshold(pixels, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
                                 cv2.THRESH_BINARY_INV, block, 25)
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    low, high = (side * 0.45) ** 2, (side * 1.9) ** 2
-    centres = []
+    low, high = (side * MARK_SIZES[0]) ** 2, (side * MARK_SIZES[1]) ** 2
+    darkest = black + 0.35 * max(paper - black, 30.0)
+    centres, sides = [], []
     for index in range(1, count):
         x, y, w, h, area = stats[index]
-        if not low <= area <= high or max(w, h) > 2.6 * min(w, h):
+        if not low <= area <= high or max(w, h) > 2.0 * min(w, h):
             continue
         patch = (labels[y:y + h, x:x + w] == index).astype(np.uint8)
         contours, _ = cv2.findContours(patch, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
@@ -168,14 +172,16 @@ def _blobs(pixels: np.ndarray, side: float) -> np.ndarray:
             continue
         contour = max(contours, key=cv2.contourArea)
         (_, _), (rw, rh), _ = cv2.minAreaRect(contour)
-        if rw <= 0 or rh <= 0 or max(rw, rh) > 1.45 * min(rw, rh):
+        if rw <= 0 or rh <= 0 or max(rw, rh) > 1.35 * min(rw, rh):
             continue
-        if area < 0.8 * rw * rh:  # a filled square, not a ring or a cross
+        if area < 0.85 * rw * rh:  # a filled square, not a ring, a cross or a letter
             continue
-        if float(pixels[y:y + h, x:x + w][patch > 0].mean()) > 150:
+        if float(pixels[y:y + h, x:x + w][patch > 0].mean()) > darkest:
             continue
         centres.append(centroids[index])
-    return np.array(centres, dtype=np.float64).reshape(-1, 2)
+        sides.append(float(np.sqrt(area)))
+    return (np.array(centres, dtype=np.float64).reshape(-1, 2),
+            np.array(sides, dtype=np.float64))
 
 
 def _page_diagonal(homography: np.ndarray) -> float:
@@ -205,13 +211,15 @@ def locate(pixels: np.ndarray, *, marks: bool = True) -> Located:
     diagonal = _page_diagonal(guess)
     side = np.median([_mark_side_px(guess, centre)
                       for centre in page_marks.CORNER_MARKS.values()])
-    blobs = _blobs(pixels, side)
-    chosen = _choose_marks(blobs, guess, diagonal)
+    black, paper = _qr_levels(pixels, qr.quad)
+    blobs, sides = _blobs(pixels, side, black, paper)
+    module = float(np.linalg.norm(qr.quad[0] - qr.quad[1])) / len(page_marks.qr_matrix(qr.mark))
+    chosen = _choose_marks(blobs, sides, guess, diagonal, qr_pdf, qr.quad, module)
     src = [page_marks.CORNER_MARKS[name] for name in chosen]
     dst = [chosen[name] for name in chosen]
-    homography, kept = _fit(src, dst, qr_pdf, qr.quad, diagonal)
+    homography = _fit(src, dst, qr_pdf, qr.quad)
     located.homography = homography
-    located.marks_found = tuple(name for name, keep in zip(chosen, kept) if keep)
+    located.marks_found = tuple(chosen)
     located.rotation = _rotation(homography)
     return located
 
@@ -235,6 +243,18 @@ def _similarity(src, dst, full: bool = False) -> np.ndarray | None:
     return np.vstack([matrix.astype(np.float64), [0.0, 0.0, 1.0]]) @ _FLIP
 
 
+def _qr_levels(pixels: np.ndarray, quad: np.ndarray) -> tuple[float, float]:
+    """The QR's dark and light as this picture shows them (5th and 95th percentile)."""
+    x1, y1 = np.floor(quad.min(axis=0)).astype(int)
+    x2, y2 = np.ceil(quad.max(axis=0)).astype(int) + 1
+    height, width = pixels.shape
+    area = pixels[max(0, y1):min(height, y2), max(0, x1):min(width, x2)]
+    if area.size < 16:
+        return 0.0, 255.0
+    low, high = np.percentile(area, (5, 95))
+    return float(low), float(high)
+
+
 def _affine_guess(qr_pdf: np.ndarray, quad: np.ndarray) -> np.ndarray:
     """A similarity transform from the QR's corners: the QR is small, so its perspective
     says little about the far corners; the similarity predicts them better."""
@@ -246,64 +266,74 @@ def _affine_guess(qr_pdf: np.ndarray, quad: np.ndarray) -> np.ndarray:
     return guess
 
 
-def _choose_marks(blobs: np.ndarray, guess: np.ndarray, diagonal: float) -> dict:
-    """For each corner, the blob nearest to where `guess` puts it (within tolerance),
-    nearest corner first, each blob used once. Refines the guess as marks are found."""
-    chosen: dict[str, np.ndarray] = {}
-    if not len(blobs):
-        return chosen
-    taken = set()
-    current = guess
-    order = sorted(CORNERS, key=lambda name: np.linalg.norm(
-        np.subtract(page_marks.CORNER_MARKS[name], page_marks.CORNER_MARKS["bottom_right"])))
-    for name in order:
-        predicted = project(current, [page_marks.CORNER_MARKS[name]])[0]
-        distances = np.linalg.norm(blobs - predicted, axis=1)
-        for index in taken:
-            distances[index] = np.inf
-        best = int(np.argmin(distances))
-        if distances[best] > MARK_TOLERANCE * diagonal:
+def _choose_marks(blobs, sides, guess: np.ndarray, diagonal: float, qr_pdf, quad,
+                  module: float) -> dict:
+    """For each corner, the blob that makes the most consistent page: up to CANDIDATES
+    blobs near where `guess` puts each corner, every combination tried (a corner may go
+    without); a combination's marks must have the size the page's homography gives a
+    mark where they are, and the QR's corners must fall where that homography puts them.
+    The most marks win, then the best agreement."""
+    import itertools
+    cv2 = _cv2()
+    options = {}
+    for name in CORNERS:
+        centre = page_marks.CORNER_MARKS[name]
+        predicted = project(guess, [centre])[0]
+        expected = _mark_side_px(guess, centre)
+        near = []
+        if len(blobs):
+            distances = np.linalg.norm(blobs - predicted, axis=1)
+            for index in np.argsort(distances)[:CANDIDATES * 3]:
+                ratio = sides[index] / expected
+                if distances[index] <= MARK_TOLERANCE * diagonal and \
+                        MARK_SIZES[0] <= ratio <= MARK_SIZES[1]:
+                    near.append(int(index))
+        options[name] = near[:CANDIDATES] + [None]
+    best, best_key = {}, (0, 0.0)
+    for choice in itertools.product(*(options[name] for name in CORNERS)):
+        chosen = {name: index for name, index in zip(CORNERS, choice) if index is not None}
+        if not chosen or len(chosen) < best_key[0]:
             continue
-        taken.add(best)
-        chosen[name] = blobs[best]
-        if len(chosen) >= 2:  # refine the prediction of the remaining marks
-            src = [page_marks.CORNER_MARKS[n] for n in chosen]
-            dst = [chosen[n] for n in chosen]
-            refined = _similarity(src, dst, full=len(chosen) >= 3)
-            if refined is not None:
-                current = refined
-    return {name: chosen[name] for name in CORNERS if name in chosen}
+        if len(set(chosen.values())) < len(chosen):
+            continue
+        src = np.array([page_marks.CORNER_MARKS[n] for n in chosen], dtype=np.float64)
+        dst = np.array([blobs[i] for i in chosen.values()], dtype=np.float64)
+        if len(chosen) == 4:
+            homography = cv2.getPerspectiveTransform(src.astype(np.float32),
+                                                     dst.astype(np.float32)).astype(np.float64)
+        else:
+            all_src, all_dst = np.vstack([src, qr_pdf]), np.vstack([dst, quad])
+            homography, _ = cv2.findHomography(all_src, all_dst, 0)
+            if homography is None:
+                continue
+        error = float(np.linalg.norm(project(homography, qr_pdf) - quad, axis=1).max())
+        if error > max(3.0 * module, 0.01 * diagonal):
+            continue
+        ratios = [sides[index] / _mark_side_px(homography, page_marks.CORNER_MARKS[name])
+                  for name, index in chosen.items()]
+        if min(ratios) < 0.75 or max(ratios) > 1.33:
+            continue
+        key = (len(chosen), -(error / module + sum(abs(np.log(r)) for r in ratios) * 10))
+        if key > best_key or not best:
+            best, best_key = {n: blobs[i] for n, i in chosen.items()}, key
+    return best
 
 
-def _fit(src, dst, qr_pdf, quad, diagonal) -> tuple[np.ndarray, list[bool]]:
-    """The homography from the marks (and the QR's corners when fewer than four marks
-    agree); which marks were kept."""
+def _fit(src, dst, qr_pdf, quad) -> np.ndarray:
+    """The homography from the marks, with the QR's corners when fewer than four."""
     cv2 = _cv2()
     src = np.asarray(src, dtype=np.float64).reshape(-1, 2)
     dst = np.asarray(dst, dtype=np.float64).reshape(-1, 2)
-    kept = [True] * len(src)
-    if len(src) >= 3:
-        # a mark is kept when it agrees with the others and the QR
-        all_src = np.vstack([src, qr_pdf])
-        all_dst = np.vstack([dst, quad])
-        homography, inliers = cv2.findHomography(all_src, all_dst, cv2.RANSAC,
-                                                 RANSAC_PX * diagonal)
-        if homography is not None and inliers is not None:
-            kept = [bool(v) for v in inliers.ravel()[:len(src)]]
-    good_src = src[np.array(kept, dtype=bool)] if len(src) else src
-    good_dst = dst[np.array(kept, dtype=bool)] if len(dst) else dst
-    if len(good_src) == 4:
-        homography = cv2.getPerspectiveTransform(good_src.astype(np.float32),
-                                                 good_dst.astype(np.float32))
-        return homography.astype(np.float64), kept
-    all_src = np.vstack([good_src, qr_pdf]) if len(good_src) else qr_pdf
-    all_dst = np.vstack([good_dst, quad]) if len(good_dst) else quad
-    if len(good_src) == 0:  # the QR alone: its perspective says little about the far
-        return _affine_guess(qr_pdf, quad), kept  # corners; its similarity is safer
-    if len(good_src) == 1:
-        return _similarity(all_src, all_dst, full=True), kept
+    if len(src) == 4:
+        return cv2.getPerspectiveTransform(src.astype(np.float32),
+                                           dst.astype(np.float32)).astype(np.float64)
+    if len(src) == 0:  # the QR alone: its perspective says little about the far
+        return _affine_guess(qr_pdf, quad)  # corners; its similarity is safer
+    all_src, all_dst = np.vstack([src, qr_pdf]), np.vstack([dst, quad])
+    if len(src) == 1:
+        return _similarity(all_src, all_dst, full=True)
     homography, _ = cv2.findHomography(all_src, all_dst, 0)
-    return homography.astype(np.float64), kept
+    return homography.astype(np.float64)
 
 
 def _rotation(homography: np.ndarray) -> float:

@@ -31,7 +31,6 @@ from ...forms import fields as kinds
 from ..page_layout import FieldPlace, PageLayout, SignaturePlace
 from .locate import PAGE_H, SCAN_DPI
 
-INK_CONTRAST = 60          # ink is this much darker (0-255) than its local background
 BACKGROUND_PX = 15         # the background is the local maximum over this many pixels
 SLACK_PX = 2               # reference ink explains scan ink this far away (at SCAN_DPI)
 SHIFT_PX = 3               # a field's box may be this far off after straightening
@@ -107,29 +106,35 @@ def _cv2():
     return cv2
 
 
-# --- ink -------------------------------------------------------------------------------
+# --- ink ---------------------------------------------------------------------------------
+#
+# Darkness is how much darker a pixel is than the paper around it (the local maximum,
+# smoothed): light, shading and the paper's colour drop out. The scan's darkness is then
+# compared with a *model* of it made from the reference: the reference's darkness blurred
+# and scaled as this scan blurs and fades print (fitted per page), so a soft photo of
+# thin grey lines is expected to show them faint, and a crisp scan crisp. Scan darkness
+# well beyond what the model allows anywhere within SLACK_PX is new ink; strong model
+# darkness without scan darkness nearby is printed ink that is missing.
 
 def _scaled(value: float, dpi: float, power: int = 1) -> float:
     return value * (dpi / SCAN_DPI) ** power
 
 
-def ink(pixels: np.ndarray, dpi: float = SCAN_DPI) -> np.ndarray:
-    """Where the page has ink (uint8 0/1): clearly darker than the paper around it."""
+def darkness(pixels: np.ndarray, dpi: float = SCAN_DPI) -> np.ndarray:
+    """How much darker (0-255, float32) each pixel is than the paper around it."""
     cv2 = _cv2()
     size = int(_scaled(BACKGROUND_PX, dpi)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-    background = cv2.dilate(pixels, kernel)
-    background = cv2.blur(background, (size, size))
-    darker = cv2.subtract(background, pixels)
-    return (darker >= INK_CONTRAST).astype(np.uint8)
+    background = cv2.blur(cv2.dilate(pixels, kernel), (size, size))
+    return cv2.subtract(background, pixels).astype(np.float32)
 
 
-def _near(mask: np.ndarray, radius: int) -> np.ndarray:
+def _max_near(values: np.ndarray, radius: int) -> np.ndarray:
     cv2 = _cv2()
     if radius <= 0:
-        return mask
+        return values
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask, kernel)
+    return cv2.dilate(values, kernel)
 
 
 def _without_specks(mask: np.ndarray, smallest: int) -> np.ndarray:
@@ -142,18 +147,89 @@ def _without_specks(mask: np.ndarray, smallest: int) -> np.ndarray:
     return keep[labels]
 
 
-class Page:
-    """A straightened scan and its reference, with their ink, at `dpi`."""
+BLURS = (0.0, 0.7, 1.1, 1.6, 2.3)  # pixels (at the reading's dpi) the model may blur by
+NEW_MARGIN = 0.2           # scan darkness up to the model's * (1 + this) + NEW_FLOOR is
+NEW_FLOOR = 12.0           # explained by print
+NEW_INK = 0.2              # new ink: beyond that by this share of full black (as scanned),
+NEW_INK_MIN = 28.0         # and at least this (0-255)
+STRONG = 0.4               # model darkness of this share of black: printed ink that must
+                           # show in the scan
+SHOWN = 0.35               # ... with at least this share of the model's darkness nearby
 
-    def __init__(self, scan: np.ndarray, reference: np.ndarray, dpi: float = SCAN_DPI):
-        if scan.shape != reference.shape:
+
+class Page:
+    """A straightened scan and its reference at `dpi`: their darkness and the model of
+    the scan made from the reference (blur and contrast fitted to this page).
+
+    `also` is the same page as a PDF viewer prints it (a drop-down's button drawn, say):
+    ink it has is allowed, never required."""
+
+    def __init__(self, scan: np.ndarray, reference: np.ndarray, dpi: float = SCAN_DPI,
+                 also: np.ndarray | None = None):
+        if scan.shape != reference.shape or (also is not None and also.shape != scan.shape):
             raise ValueError("scan and reference differ in size")
         self.scan, self.reference, self.dpi = scan, reference, dpi
-        self.scan_ink = ink(scan, dpi)
-        self.ref_ink = ink(reference, dpi)
         self.slack = max(1, round(_scaled(SLACK_PX, dpi)))
         self.shift = max(1, round(_scaled(SHIFT_PX, dpi)))
         self.speck = max(2, round(_scaled(SPECK_PX, dpi, 2)))
+        self.dark = darkness(scan, dpi)
+        printed = darkness(reference, dpi)
+        self.blur, self.gain = self._fit(printed)
+        self.model = self._blurred(printed, self.blur) * self.gain
+        self.black = 255.0 * self.gain  # full black as this scan shows it
+        allowed = self.model
+        self.viewer = False
+        if also is not None:
+            viewed = self._blurred(darkness(also, dpi), self.blur) * self.gain
+            self.viewer = self._shows(viewed)
+            if self.viewer:
+                allowed = np.maximum(allowed, viewed)
+        self.explained = _max_near(allowed, self.slack) * (1 + NEW_MARGIN) + NEW_FLOOR
+        self.new_threshold = max(NEW_INK_MIN, NEW_INK * self.black)
+        self.strong = (self.model >= STRONG * self.black).astype(np.uint8)
+        self.shown = (_max_near(self.dark, self.slack) >= SHOWN * self.model).astype(np.uint8)
+
+    def _shows(self, viewed: np.ndarray) -> bool:
+        """Whether the page was printed as a viewer draws it: most of the ink only the
+        viewer draws (drop-down buttons) is on the scan."""
+        extra = (viewed >= STRONG * self.black) & (self.model < 0.5 * STRONG * self.black)
+        count = int(extra.sum())
+        if count < 20:
+            return False
+        near = _max_near(self.dark, self.slack)
+        return float((near[extra] >= SHOWN * viewed[extra]).sum()) / count >= 0.5
+
+    @staticmethod
+    def _blurred(values: np.ndarray, sigma: float) -> np.ndarray:
+        if sigma <= 0:
+            return values
+        cv2 = _cv2()
+        return cv2.GaussianBlur(values, (0, 0), sigma)
+
+    def _fit(self, printed: np.ndarray) -> tuple[float, float]:
+        """The blur and gain that make the reference's darkness most like the scan's
+        (measured on a quarter-size grid: enough to tell, four times faster)."""
+        dark = self.dark[::2, ::2]
+        best = (-1.0, 0.0, 1.0)
+        for sigma in BLURS:
+            model = self._blurred(printed, sigma)[::2, ::2]
+            both = float((dark * model).sum())
+            norm = float((model * model).sum())
+            if norm <= 0:
+                continue
+            score = both / np.sqrt(norm * max(float((dark * dark).sum()), 1.0))
+            if score > best[0]:
+                best = (score, sigma, both / norm)
+        _, sigma, gain = best
+        return sigma, float(min(max(gain, 0.25), 1.4))
+
+    def agreement(self) -> float:
+        """The share of the printed page's strong ink that the scan shows: near 1 when
+        the page is straightened well, low when it is not."""
+        strong = int(self.strong.sum())
+        if not strong:
+            return 1.0
+        return float((self.strong & self.shown).sum()) / strong
 
     def box(self, rect, inset_pt: float = 0.0) -> tuple[int, int, int, int]:
         """A PDF rect -> pixel box (x1, y1, x2, y2), clipped to the page."""
@@ -168,7 +244,7 @@ class Page:
                 min(height, max(bottom, top + 1)))
 
     def offset(self, rect) -> tuple[int, int]:
-        """The shift (dx, dy) that puts the reference's ink around `rect` (box borders,
+        """The shift (dx, dy) that puts the model's darkness around `rect` (box borders,
         printed text) best onto the scan's."""
         cv2 = _cv2()
         m = self.shift
@@ -176,44 +252,46 @@ class Page:
         height, width = self.scan.shape
         if x1 - m < 0 or y1 - m < 0 or x2 + m > width or y2 + m > height:
             return 0, 0
-        template = self.ref_ink[y1:y2, x1:x2].astype(np.float32)
-        if template.sum() < 20:
+        template = self.model[y1:y2, x1:x2]
+        if float(template.sum()) < 20 * self.black:
             return 0, 0
-        area = _near(self.scan_ink[y1 - m:y2 + m, x1 - m:x2 + m], 1).astype(np.float32)
+        area = self.dark[y1 - m:y2 + m, x1 - m:x2 + m]
         scores = cv2.matchTemplate(area, template, cv2.TM_CCORR)
         _, best, _, (bx, by) = cv2.minMaxLoc(scores)
-        centre = scores[m, m]
-        if best <= centre * 1.02:  # no clear improvement: stay
+        if best <= scores[m, m] * 1.02:  # no clear improvement: stay
             return 0, 0
         return bx - m, by - m
 
     def compare(self, rect, inset_pt: float, shift: tuple[int, int]):
-        """New ink (mask), the reference's ink count and the share of it missing from the
-        scan, inside `rect` shrunk by `inset_pt`."""
+        """Inside `rect` shrunk by `inset_pt`: the new ink (mask), the count of strong
+        printed ink and the share of it missing."""
         dx, dy = shift
         x1, y1, x2, y2 = self.box(rect, inset_pt)
         height, width = self.scan.shape
+        # the scan's box, and the same box in the reference (shifted back)
         sx1, sy1 = max(0, x1 + dx), max(0, y1 + dy)
         sx2, sy2 = min(width, x2 + dx), min(height, y2 + dy)
         rx1, ry1 = sx1 - dx, sy1 - dy
         rx2, ry2 = sx2 - dx, sy2 - dy
-        s = self.slack
-        scan = self.scan_ink[sy1:sy2, sx1:sx2]
-        # the reference around the box too: a border just outside still explains ink
-        ref_big = self.ref_ink[max(0, ry1 - s):ry2 + s, max(0, rx1 - s):rx2 + s]
-        near_ref = _near(ref_big, s)[ry1 - max(0, ry1 - s):, rx1 - max(0, rx1 - s):]
-        near_ref = near_ref[:scan.shape[0], :scan.shape[1]]
-        new = scan & (1 - near_ref)
+        dark = self.dark[sy1:sy2, sx1:sx2]
+        explained = self.explained[ry1:ry2, rx1:rx2]
+        new = (dark - explained >= self.new_threshold).astype(np.uint8)
         new = _without_specks(new, self.speck)
-        ref = self.ref_ink[ry1:ry2, rx1:rx2]
-        printed = int(ref.sum())
+        strong = self.strong[ry1:ry2, rx1:rx2]
+        printed = int(strong.sum())
         missing = 0.0
         if printed:
-            scan_big = self.scan_ink[max(0, sy1 - s):sy2 + s, max(0, sx1 - s):sx2 + s]
-            near_scan = _near(scan_big, s)[sy1 - max(0, sy1 - s):, sx1 - max(0, sx1 - s):]
-            near_scan = near_scan[:ref.shape[0], :ref.shape[1]]
-            missing = float((ref & (1 - near_scan)).sum()) / printed
+            shown = self._shown(sx1, sy1, sx2, sy2, rx1, ry1, rx2, ry2)
+            missing = float((strong & (1 - shown)).sum()) / printed
         return new, printed, missing
+
+    def _shown(self, sx1, sy1, sx2, sy2, rx1, ry1, rx2, ry2) -> np.ndarray:
+        """Where the scan shows the model's darkness (scan box against reference box)."""
+        near = _max_near(self.dark[max(0, sy1 - self.slack):sy2 + self.slack,
+                                   max(0, sx1 - self.slack):sx2 + self.slack], self.slack)
+        near = near[sy1 - max(0, sy1 - self.slack):, sx1 - max(0, sx1 - self.slack):]
+        near = near[:sy2 - sy1, :sx2 - sx1]
+        return (near >= SHOWN * self.model[ry1:ry2, rx1:rx2]).astype(np.uint8)
 
     def crop(self, rect, shift=(0, 0)) -> bytes:
         """The field as scanned, for a person to read: PNG, paper white, ink dark."""
@@ -223,14 +301,11 @@ class Page:
         height, width = self.scan.shape
         x1, x2 = max(0, x1 + dx), min(width, x2 + dx)
         y1, y2 = max(0, y1 + dy), min(height, y2 + dy)
-        pixels = self.scan[y1:y2, x1:x2]
-        size = int(_scaled(BACKGROUND_PX, self.dpi)) | 1
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
-        background = cv2.blur(cv2.dilate(pixels, kernel), (size, size))
-        darker = cv2.subtract(background, pixels).astype(np.float32)
+        darker = self.dark[y1:y2, x1:x2]
         # the paper white (noise, shading and JPEG's blocks gone), ink dark, 16 levels:
         # a small PNG a person reads easily
-        clean = 255 - np.clip((darker - CROP_PAPER) * 2.5, 0, 255)
+        stretch = 255.0 / max(self.black * 0.8, 60.0)
+        clean = 255 - np.clip((darker - CROP_PAPER) * stretch, 0, 255)
         clean = (clean.astype(np.uint8) >> 4) * 17
         if clean.shape[1] > CROP_MAX_WIDTH:
             factor = CROP_MAX_WIDTH / clean.shape[1]
@@ -242,12 +317,13 @@ class Page:
 # --- the fields ------------------------------------------------------------------------
 
 def read_page(scan: np.ndarray, reference: np.ndarray, layout: PageLayout, *,
-              dpi: float = SCAN_DPI, ocr: bool = True, page: Page | None = None) -> PageReading:
+              dpi: float = SCAN_DPI, ocr: bool = True, page: Page | None = None,
+              also: np.ndarray | None = None) -> PageReading:
     """Every field and signature box of `layout` on the straightened `scan`, compared
-    with `reference` (the printed page rendered at the same `dpi`; `page` the two
-    already made into a Page)."""
+    with `reference` (the printed page rendered at the same `dpi`; `also` as a viewer
+    prints it; `page` the two already made into a Page)."""
     import time
-    page = page if page is not None else Page(scan, reference, dpi)
+    page = page if page is not None else Page(scan, reference, dpi, also)
     reading = PageReading()
     to_ocr: list[tuple[FieldReading, np.ndarray]] = []
     for place in layout.fields:

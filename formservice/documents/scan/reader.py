@@ -221,23 +221,32 @@ def _printed_data(form_id: str, document_id: str | None, printed: dict) -> dict:
 
 
 def _references(form_id: str, data: dict, contact: str | None, document_id: str | None,
-                wanted: set[int], dpi: float) -> tuple[int, dict[int, np.ndarray]]:
-    """The printed PDF again: its page count and the wanted pages rendered at `dpi`."""
+                wanted: set[int], dpi: float):
+    """The printed PDF again: its page count and the wanted pages rendered at `dpi` as a
+    printer prints them — each field's appearance (pdf_fill.flatten_pdf burns them in) —
+    and as a PDF viewer prints them (its own drawing of the form: a drop-down's button)."""
     import pypdfium2 as pdfium
 
-    from ..pdf_fill import render_pdf
+    from ..pdf_fill import flatten_pdf, render_pdf
     document, _ = render_pdf(form_id, data, "", contact=contact, document_id=document_id)
+    printed = _render(pdfium, flatten_pdf(document), wanted, dpi, forms=False)
+    viewed = _render(pdfium, document, wanted, dpi, forms=True)
+    return printed[0], printed[1], viewed[1]
+
+
+def _render(pdfium, document: bytes, wanted: set[int], dpi: float, forms: bool):
     rendered = {}
     with images.PDFIUM_LOCK:
         pdf = pdfium.PdfDocument(document)
         try:
-            pdf.init_forms()
+            if forms:
+                pdf.init_forms()
             count = len(pdf)
             for number in sorted(wanted):
                 if not 1 <= number <= count:
                     continue
                 page = pdf[number - 1]
-                bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
+                bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=forms)
                 pixels = bitmap.to_numpy()
                 pixels = pixels[:, :, 0] if pixels.ndim == 3 else pixels
                 rendered[number] = np.ascontiguousarray(pixels).copy()
@@ -289,8 +298,8 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
         findings.append(warning("scan.duplicate_page", "", DUPLICATE.format(
             page=number, indices=", ".join(map(str, indices)), first=indices[0])))
     wanted = {number for number in first if not layouts[number - 1].continuation}
-    rendered_count, references = _references(form_id, printed_data, contact, document_id,
-                                              wanted, dpi)
+    rendered_count, references, viewed = _references(form_id, printed_data, contact,
+                                                      document_id, wanted, dpi)
     if rendered_count != count:
         raise DocumentError(LAYOUT_CHANGED.format(printed=count, now=rendered_count))
     builder = _RecordBuilder(form_id, printed_data)
@@ -304,8 +313,8 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
             page.read = True
             continue
         started = time.monotonic()
-        scan_page = read_page.Page(page.straight, references[number], dpi)
-        page.agreement = round(_agreement(scan_page), 3)
+        scan_page = read_page.Page(page.straight, references[number], dpi, viewed[number])
+        page.agreement = round(scan_page.agreement(), 3)
         if page.agreement < AGREEMENT:
             page.reason = "unreadable"
             findings.append(warning("scan.unrecognised_page", "",
@@ -326,17 +335,6 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
                 "marks_found": list(page.located.marks_found),
                 "read": page.read, "reason": page.reason, "agreement": page.agreement,
                 "seconds": round(page.seconds, 3)} for page in pages])
-
-
-def _agreement(page: read_page.Page) -> float:
-    """The share of the printed page's ink (lines, labels, printed values) the scan has
-    nearby: high when the page is straightened well."""
-    printed = page.ref_ink
-    total = int(printed.sum())
-    if not total:
-        return 1.0
-    near = read_page._near(page.scan_ink, page.slack)
-    return float((printed & near).sum()) / total
 
 
 # --- the record --------------------------------------------------------------------------
