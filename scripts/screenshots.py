@@ -42,6 +42,7 @@ PAGES = {  # the tour's page -> (file name, what it shows, for the README)
     "downloads-new": ("downloads", "Hent formularer: dagsorden til første møde først"),
     "upload": ("upload", "Upload"),
     "upload-preview": ("upload-preview", "Det står der i filen (før den gemmes)"),
+    "upload-scan": ("upload-scan", "Et foto af et underskrevet samtykke: skriv det håndskrevne"),
     "fill-checked": ("fill", "Udfyld i browseren, kontrolleret"),
     "forms": ("forms", "Formularer"),
     "batch": ("batch", "Bestillinger"),

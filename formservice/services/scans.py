@@ -30,7 +30,7 @@ from ..storage import queries
 from ..storage.models import Case, PrintedDocument
 from . import forms
 from .access import case_for
-from .errors import Invalid
+from .errors import Invalid, Unavailable
 from .unit_of_work import SYSTEM, Actor, UnitOfWork
 
 REVIEW_CODES = ("scan.needs_review", "scan.uncertain")
@@ -128,7 +128,7 @@ def read_scan(uow: UnitOfWork, actor: Actor, profile: Profile, content: bytes, *
     """Read a scan (nothing stored). `case_id`: the case it is uploaded to — a page printed
     for another case is refused. `corrections`: what a person typed for fields they looked
     at (path -> text); those fields are theirs, no longer to review."""
-    marks = sandbox.identify_scan(content)
+    marks = _bounded(sandbox.identify_scan, content)
     tokens = sorted({mark.document_id for mark in marks if mark and mark.document_id})
     printed = {token: _printed(uow, actor, token, case_id) for token in tokens}
     reading = _reading(content, printed, profile.contact)
@@ -168,7 +168,7 @@ def _reading(content: bytes, printed: dict, contact: str | None):
         if key in _readings:
             _readings.move_to_end(key)
             return _readings[key]
-    reading = sandbox.read_scan(content, printed, contact=contact)
+    reading = _bounded(sandbox.read_scan, content, printed, contact=contact)
     with _readings_lock:
         _readings[key] = reading
         while len(_readings) > CACHED_READINGS:
@@ -179,6 +179,16 @@ def _reading(content: bytes, printed: dict, contact: str | None):
 YES, NO = ("ja", "j", "x", "yes"), ("nej", "n", "no")
 NOT_TO_REVIEW = "Der er ikke noget at gennemse i feltet {path} i denne scanning."
 NOT_YES_NO = "Svar ja eller nej i feltet {label}."
+
+
+def _bounded(reader, *args, **kwargs):
+    """A scan worker's answer; all workers busy is the service's state, not the file's."""
+    try:
+        return reader(*args, **kwargs)
+    except DocumentError as refusal:
+        if str(refusal) == sandbox.BUSY:
+            raise Unavailable(sandbox.BUSY) from None
+        raise
 
 
 def _corrected(form_id: str, data: dict, corrections: dict[str, str], review: set) -> dict:

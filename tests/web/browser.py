@@ -184,6 +184,26 @@ def filled_word(page, case_id: int, folder: Path, today) -> Path:
     return filled
 
 
+def photographed_consent(page, case_id: int, folder: Path) -> Path:
+    """The consent downloaded pre-filled from the case's page, printed, the first parent's
+    name written by hand and signed, photographed."""
+    import formtools
+    from scan_photos import page_of, photographed, written_page
+
+    from formservice.documents.page_layout import page_layouts
+    page.goto(f"/sager/{case_id}/formularer")
+    printed = download(page, lambda: page.locator(
+        f'a[href="/sager/{case_id}/formularer/consent/hent?format=pdf"]').first.click())
+    data = formtools.parse(printed)[0]["data"]
+    name = "custody_holders.0.name"
+    sheet = written_page(printed, "consent", data,
+                         page_of(page_layouts("consent", data), name),
+                         writing={name: "Mette Sørensen"}, signatures=("custody_holders.0",))
+    photo = folder / "samtykke-foto.jpg"
+    photo.write_bytes(photographed(sheet))
+    return photo
+
+
 def every_page(page, ids: dict, folder: Path, today):
     """Visit every staff page with data on it; yields each page's name once it is shown
     (the browser is logged in as the staff user who owns `ids`' cases)."""
@@ -225,6 +245,13 @@ def every_page(page, ids: dict, folder: Path, today):
     page.get_by_role("button", name="Læs filen").click()
     page.wait_for_load_state()
     yield "upload-refused"
+    photo = photographed_consent(page, alma, folder)
+    page.goto(f"/sager/{alma}/upload")
+    page.locator('input[type="file"]').set_input_files(str(photo))
+    page.get_by_role("button", name="Læs filen").click()
+    page.wait_for_url("**/upload/*")
+    page.wait_for_function("() => [...document.images].every(i => i.complete)")
+    yield "upload-scan"
     for form_id in ("first_meeting", "consent", "network_map"):
         page.goto(f"/sager/{alma}/udfyld/{form_id}")
         yield f"fill-{form_id}"

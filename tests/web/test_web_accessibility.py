@@ -191,5 +191,5 @@ def test_every_page_fits_the_window_and_axe_finds_nothing(live, size):
                                 f"at {violation['nodes']}")
     finally:
         context.close()
-    assert len(seen) == 23, seen
+    assert len(seen) == 24, seen
     assert not problems, "\n".join(problems)
