@@ -112,8 +112,15 @@ def _bound_uploads(settings: dict) -> None:
               "memory_limit": settings.get("PARSE_MEMORY_MB", 300) * 1024 * 1024,
               "cpu_seconds": settings.get("PARSE_CPU_SECONDS", sandbox.CPU_SECONDS)}
     wanted["wall_seconds"] = 2 * wanted["cpu_seconds"]
+    wanted.update(scan_workers=settings.get("SCAN_WORKERS", sandbox.SCAN_WORKERS),
+                  scan_memory_limit=settings.get("SCAN_MEMORY_MB", 640) * 1024 * 1024,
+                  scan_cpu_seconds=settings.get("SCAN_CPU_SECONDS", sandbox.SCAN_CPU_SECONDS))
+    wanted["scan_wall_seconds"] = 1.5 * wanted["scan_cpu_seconds"]
     current = {"workers": sandbox.WORKERS, "memory_limit": sandbox.MEMORY_LIMIT,
-               "cpu_seconds": sandbox.CPU_SECONDS, "wall_seconds": sandbox.WALL_SECONDS}
+               "cpu_seconds": sandbox.CPU_SECONDS, "wall_seconds": sandbox.WALL_SECONDS,
+               "scan_workers": sandbox.SCAN_WORKERS, "scan_memory_limit": sandbox.SCAN_MEMORY_LIMIT,
+               "scan_cpu_seconds": sandbox.SCAN_CPU_SECONDS,
+               "scan_wall_seconds": sandbox.SCAN_WALL_SECONDS}
     if wanted != current:
         sandbox.configure(**wanted)
 

@@ -25,6 +25,9 @@ passed down: nothing else in the package reads the environment.
 | FORMSERVICE_PARSE_WORKERS | 2 uploads read at once, each in a worker process |
 | FORMSERVICE_PARSE_MEMORY_MB | 300: the address space of a worker reading an upload |
 | FORMSERVICE_PARSE_CPU_SECONDS | 10 per document; the worker is killed after twice that |
+| FORMSERVICE_SCAN_WORKERS | 1 scan or photo of a printed form read at once (OpenCV, zxing-cpp, PDFium) |
+| FORMSERVICE_SCAN_MEMORY_MB | 640: a scan worker's address space (its libraries map about 360 MB) |
+| FORMSERVICE_SCAN_CPU_SECONDS | 40 per file (up to 20 pages); killed after 1.5 times that |
 | FORMSERVICE_BATCH_THREADS | 2 (a batch without a broker: threads of the service's process) |
 | FORMSERVICE_BATCH_PROCESSES | 0: threads; N: a pool of N processes, so a batch uses N cores |
 | FORMSERVICE_BATCH_CHUNK | 50 documents per task, stored with one commit |
@@ -193,6 +196,9 @@ def load_config(overrides: dict | None = None, env=None) -> dict:
         "PARSE_WORKERS": max(1, _int(env, "FORMSERVICE_PARSE_WORKERS", 2)),
         "PARSE_MEMORY_MB": max(64, _int(env, "FORMSERVICE_PARSE_MEMORY_MB", 300)),
         "PARSE_CPU_SECONDS": max(1, _int(env, "FORMSERVICE_PARSE_CPU_SECONDS", 10)),
+        "SCAN_WORKERS": max(1, _int(env, "FORMSERVICE_SCAN_WORKERS", 1)),
+        "SCAN_MEMORY_MB": max(400, _int(env, "FORMSERVICE_SCAN_MEMORY_MB", 640)),
+        "SCAN_CPU_SECONDS": max(5, _int(env, "FORMSERVICE_SCAN_CPU_SECONDS", 40)),
         "BATCH_THREADS": _int(env, "FORMSERVICE_BATCH_THREADS", 2),
         "BATCH_PROCESSES": _int(env, "FORMSERVICE_BATCH_PROCESSES", 0),
         "BATCH_CHUNK": max(1, _int(env, "FORMSERVICE_BATCH_CHUNK", 50)),
