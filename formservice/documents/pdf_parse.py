@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import re
 import unicodedata
 import zipfile
 import zlib
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pikepdf
@@ -71,21 +73,47 @@ def parse_pdf(data: bytes) -> tuple[dict, list[Finding]]:
     if _is_zip(data):
         raise DocumentError(POLYGLOT)
     check_streams(data)
+    with _in_memory(data) as (stream, access):
+        try:
+            pdf = pikepdf.open(stream, attempt_recovery=False, **access)
+        except pikepdf.PasswordError as exc:
+            raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
+                                "uden beskyttelse, og prøv igen.") from exc
+        except (pikepdf.PdfError, ValueError, OSError) as exc:
+            raise DocumentError(DAMAGED) from exc
+        try:
+            with pdf:
+                return _parse(pdf)
+        except DocumentError:
+            raise
+        except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
+                RecursionError) as exc:
+            raise DocumentError(DAMAGED) from exc
+
+
+@contextmanager
+def _in_memory(data: bytes):
+    """The file for qpdf, and how it reads it: an anonymous in-memory file (memfd) that
+    qpdf maps, or where the system has none a BytesIO. Through a BytesIO qpdf calls
+    back into Python for every read, which doubles the time a form takes to read."""
+    fd = None
     try:
-        pdf = pikepdf.open(io.BytesIO(data), attempt_recovery=False)
-    except pikepdf.PasswordError as exc:
-        raise DocumentError("PDF'en er krypteret eller beskyttet med adgangskode. Gem den "
-                            "uden beskyttelse, og prøv igen.") from exc
-    except (pikepdf.PdfError, ValueError, OSError) as exc:
-        raise DocumentError(DAMAGED) from exc
+        fd = os.memfd_create("upload.pdf", os.MFD_CLOEXEC)
+        view, written = memoryview(data), 0
+        while written < len(view):
+            written += os.write(fd, view[written:])
+    except (AttributeError, OSError):  # no memfd here (not Linux, or not allowed)
+        if fd is not None:
+            os.close(fd)
+        fd = None
+    if fd is None:
+        yield io.BytesIO(data), {}
+        return
     try:
-        with pdf:
-            return _parse(pdf)
-    except DocumentError:
-        raise
-    except (pikepdf.PdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError) as exc:
-        raise DocumentError(DAMAGED) from exc
+        with open(fd, "rb", buffering=0, closefd=False) as stream:
+            yield stream, {"access_mode": pikepdf.AccessMode.mmap}
+    finally:
+        os.close(fd)
 
 
 # --- before qpdf: what the bytes are and how far they unpack --------------------------------
@@ -106,6 +134,7 @@ def _is_zip(data: bytes) -> bool:
         return False
 
 
+_KEYWORD = re.compile(rb"stream")
 _AFTER_KEYWORD = re.compile(rb"[ \t]*(?:\r\n|\n|\r)")
 _DECODERS = re.compile(rb"/(\w*Decode|Fl|LZW|RL|AHx|A85|CCF|DCT)(?![\w])")
 _NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
@@ -125,8 +154,9 @@ def _name(text: str) -> bytes:
 
 _NAME_END = rb"(?![^\s/<>\[\]()%{}])"
 # what marks an object or cross-reference stream: its /Type, or a /Type given elsewhere
-_STRUCTURAL = re.compile(b"(?:" + _name("ObjStm") + _NAME_END + b"|" + _name("XRef") + _NAME_END
-                         + b"|" + _name("Type") + rb"\s*\d+\s+\d+\s+R)")
+# (the names' common "/" first: the regex engine then skips to each "/" quickly)
+_STRUCTURAL = re.compile(b"/(?:" + _name("ObjStm")[1:] + _NAME_END + b"|" + _name("XRef")[1:]
+                         + _NAME_END + b"|" + _name("Type")[1:] + rb"\s*\d+\s+\d+\s+R)")
 
 
 def check_streams(data: bytes) -> None:
@@ -138,20 +168,28 @@ def check_streams(data: bytes) -> None:
     stream never sits inside another object, so its dictionary is plain text); it may only
     be Flate-compressed, once, and is inflated piece by piece, counting the bytes and
     keeping none of them. Other streams (fonts, images, pages) are decoded only on demand,
-    and the readers bound those they decode."""
+    and the readers bound those they decode.
+
+    The file is walked from keyword to keyword: a stream's type is looked for only between
+    the keyword and the one before it (or the last `endobj` between them), so the data of
+    the streams (between `stream` and `endstream`, most of a file) is never searched."""
     view = memoryview(data)
     total = 0
-    checked: set[int] = set()
-    for found in _STRUCTURAL.finditer(data):
-        keyword = data.find(b"stream", found.end())
-        if keyword < 0 or keyword in checked:
+    checked = 0
+    rfind, search = data.rfind, _STRUCTURAL.search
+    start = 0
+    for match in _KEYWORD.finditer(data):
+        keyword = match.start()
+        low, start = start, keyword + 6
+        if data[keyword - 3:keyword] == b"end":  # the end of a stream's data, no keyword
             continue
-        ends = data.find(b"endobj", found.end(), keyword)
-        after = _AFTER_KEYWORD.match(data, keyword + 6)
-        if ends >= 0 or after is None:  # not a stream's dictionary
+        ends = rfind(b"endobj", low, keyword)  # the object before this one ends there
+        found = search(data, low if ends < 0 else ends + 6, keyword + 1)
+        after = _AFTER_KEYWORD.match(data, keyword + 6) if found is not None else None
+        if after is None:  # no stream of a structural type
             continue
-        checked.add(keyword)
-        if len(checked) > MAX_OBJECTS:
+        checked += 1
+        if checked > MAX_OBJECTS:
             raise DocumentError(TOO_MANY_PARTS)
         opened = data.rfind(b"obj", max(0, found.start() - 4096), found.start())
         dictionary = data[opened + 3 if opened >= 0 else found.start():keyword]
@@ -380,50 +418,64 @@ def _is_script(action, depth=0) -> bool:
                and key != "/P")
 
 
-def _collect(fields, prefix, inherited, found, seen, depth, parent):
+def _collect(fields, prefix, inherited, found, seen, depth, parent, parent_id=None):
     """Every terminal field by full name, with /FT, /V, /AS inherited from its parents.
 
     The tree must be one: a field or widget reached twice (a Kids loop, a field in two
     places), a kid whose /Parent is another field or a top-level field with a /Parent is
-    refused, as are names no form has and more than MAX_FIELDS fields and widgets."""
+    refused, as are names no form has and more than MAX_FIELDS fields and widgets.
+
+    Each node's keys are asked once (a set) and only the keys it has are read: asking
+    pikepdf for a key a dictionary lacks costs several times more than reading one."""
     if depth > MAX_DEPTH:
         raise DocumentError("PDF'ens felter er indlejret for dybt til at være en formular.")
     for field in fields:
         if not isinstance(field, pikepdf.Dictionary):
             raise DocumentError(TREE.format(why="et felt er ikke et felt"))
-        _visit(field, parent, seen)
-        if ("/A" in field or "/AA" in field) and (
-                _is_script(field.get("/A")) or _is_script(field.get("/AA"))):
-            raise DocumentError(_JAVASCRIPT)
-        own = dict(inherited)
-        for name in ("/FT", "/V", "/AS"):
-            value = field.get(name)
-            if value is not None:
-                own[name] = value
-        partial = field.get("/T")
-        name = prefix if partial is None else _full_name(prefix, partial)
-        terminal = True
-        kids = field.get("/Kids")
-        if kids is not None and not isinstance(kids, pikepdf.Array):
+        _field(field, field.keys(), prefix, inherited, found, seen, depth, parent, parent_id)
+
+
+def _field(field, keys, prefix, inherited, found, seen, depth, parent, parent_id):
+    """One field (a dictionary with the keys `keys`) and the fields below it."""
+    field_id = _visit(field, keys, parent, parent_id, seen)
+    if ("/A" in keys or "/AA" in keys) and (
+            _is_script(field.get("/A")) or _is_script(field.get("/AA"))):
+        raise DocumentError(_JAVASCRIPT)
+    own = dict(inherited)
+    if "/FT" in keys:
+        own["/FT"] = field["/FT"]
+    if "/V" in keys:
+        own["/V"] = field["/V"]
+    if "/AS" in keys:
+        own["/AS"] = field["/AS"]
+    name = _full_name(prefix, field["/T"]) if "/T" in keys else prefix
+    terminal = True
+    if "/Kids" in keys:
+        kids = field["/Kids"]
+        if not isinstance(kids, pikepdf.Array):
             raise DocumentError(TREE.format(why="et felts underfelter er ikke en liste"))
-        for kid in kids or ():
+        for kid in kids:
             if not isinstance(kid, pikepdf.Dictionary):
                 raise DocumentError(TREE.format(why="et underfelt er ikke et felt"))
-            if "/T" in kid:  # a field below this one
+            kid_keys = kid.keys()
+            if "/T" in kid_keys:  # a field below this one
                 terminal = False
-                _collect((kid,), name, own, found, seen, depth + 1, field)
+                if depth + 1 > MAX_DEPTH:
+                    raise DocumentError("PDF'ens felter er indlejret for dybt til at være en "
+                                        "formular.")
+                _field(kid, kid_keys, name, own, found, seen, depth + 1, field, field_id)
             else:  # this field's widget
-                _visit(kid, field, seen)
-                if "/AS" not in own and "/AS" in kid:  # a check box state
-                    own["/AS"] = kid.AS
-        if terminal:
-            if name in found:
-                raise DocumentError(TREE.format(why=f"feltet «{name}» findes to gange"))
-            found[name] = own
+                _visit(kid, kid_keys, field, field_id, seen)
+                if "/AS" not in own and "/AS" in kid_keys:  # a check box state
+                    own["/AS"] = kid["/AS"]
+    if terminal:
+        if name in found:
+            raise DocumentError(TREE.format(why=f"feltet «{name}» findes to gange"))
+        found[name] = own
 
 
-def _visit(node, parent, seen: set) -> None:
-    """Count a field or widget once, and check it hangs where it is listed."""
+def _visit(node, keys, parent, parent_id, seen: set):
+    """Count a field or widget once, and check it hangs where it is listed; its objgen."""
     key = node.objgen
     if key != (0, 0):
         if key in seen:
@@ -435,15 +487,17 @@ def _visit(node, parent, seen: set) -> None:
     if len(seen) > MAX_FIELDS:
         raise DocumentError(f"PDF'en har flere end {MAX_FIELDS} felter – langt flere, end en "
                             "formular har – og bliver ikke læst.")
-    owner = node.get("/Parent")
+    if "/Parent" not in keys:
+        return key
+    owner = node["/Parent"]
     if parent is None:
         if owner is not None:
             raise DocumentError(TREE.format(why="et felt øverst i træet har et overordnet felt"))
     elif owner is not None and (not isinstance(owner, pikepdf.Dictionary) or (
-            owner.objgen != (0, 0) and parent.objgen != (0, 0)
-            and owner.objgen != parent.objgen)):
+            parent_id != (0, 0) and owner.objgen not in ((0, 0), parent_id))):
         raise DocumentError(TREE.format(why="et underfelt peger på et andet overordnet felt "
                                             "end det, det står under"))
+    return key
 
 
 def _full_name(prefix: str, partial) -> str:
@@ -523,16 +577,15 @@ class _Reader:
         findings = []
         known = set()
         data = {}
+        rows: dict[str, dict[int, None]] = {}  # a group's row numbers, in the file's order
+        for name in fields:
+            parts = name.split(".")
+            if len(parts) == 3 and _ROW.fullmatch(parts[1]):
+                rows.setdefault(parts[0], {}).setdefault(int(parts[1]), None)
         for section in self.sections:
             if section.is_group:
-                rows = {}
-                for name in fields:
-                    parts = name.split(".")
-                    if (len(parts) == 3 and parts[0] == section.name
-                            and _ROW.fullmatch(parts[1])):
-                        rows.setdefault(int(parts[1]), None)
                 items = []
-                for index in sorted(rows):
+                for index in sorted(rows.get(section.name, ())):
                     item = {}
                     for spec in section.fields:
                         path = f"{section.name}.{index}.{spec.name}"
