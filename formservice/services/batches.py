@@ -23,7 +23,7 @@ from ..series.run import BatchSummary, run_batch
 from ..series.zipstream import stream_zip
 from ..storage import queries
 from ..storage.models import Batch, BatchItem, Case, Meeting, utcnow
-from . import forms
+from . import forms, scans
 from .access import MAX_ID, own_institution, user_of
 from .cases import child_data
 from .documents import next_follow_up_data
@@ -167,9 +167,10 @@ def _case_id(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def produce(profile: Profile, job: Job) -> tuple[bytes, list[dict]]:
-    """One document of a batch and its findings."""
-    content, checked = forms.render(profile, job.form_id, job.data, job.fmt)
+def produce(profile: Profile, job: Job, document_id: str | None = None) -> tuple[bytes, list[dict]]:
+    """One document of a batch and its findings; `document_id`: the print's token."""
+    content, checked = forms.render(profile, job.form_id, job.data, job.fmt,
+                                    document_id=document_id)
     return content, [finding.as_dict() for finding in checked.findings]
 
 
@@ -258,8 +259,12 @@ def _consents_of(session, item: BatchItem, cache: dict) -> list[dict] | None:
 
 def _produced(item: BatchItem, profile: Profile, consents: list[dict] | None = None) -> dict:
     job = Job(item.entry, "", item.path, item.form_id, item.fmt, item.data)
+    # a PDF made for a case can be printed and scanned: its pages name the batch item
+    # (Word decides its own pages, so a Word printout is not read back from paper)
+    token = scans.batch_token(item.id) if item.case_id is not None and item.fmt == "pdf" \
+        else None
     try:
-        content, findings = produce(profile, job)
+        content, findings = produce(profile, job, token)
         if consents is not None:  # the manifest says what the case's consents say of it
             findings += [f.as_dict() for f in apply_severity(
                 meeting_against_consents(item.data, consents), profile.severity)]

@@ -26,10 +26,11 @@ from ..documents.scan.images import kind_of
 from ..forms import get_form
 from ..forms import fields as kinds
 from ..forms.layout import all_sections
+from ..forms.record import load_data
 from ..storage import queries
-from ..storage.models import Case, PrintedDocument
+from ..storage.models import BatchItem, Case, PrintedDocument
 from . import forms
-from .access import case_for
+from .access import MAX_ID, case_for
 from .errors import Invalid, Unavailable
 from .unit_of_work import SYSTEM, Actor, UnitOfWork
 
@@ -112,6 +113,27 @@ def print_token() -> str:
     return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
 
 
+BATCH_TOKEN = "b-"  # a batch's document: its item, which keeps what was printed
+
+
+def batch_token(item_id: int) -> str:
+    """The token of a PDF a batch made for a case (a print token never holds a "-")."""
+    return f"{BATCH_TOKEN}{item_id}"
+
+
+def _printed_row(session, token: str):
+    """(case id, canonical data printed) under `token`, or None."""
+    if token.startswith(BATCH_TOKEN):
+        number = token[len(BATCH_TOKEN):]
+        item = session.get(BatchItem, int(number)) if number.isdigit() and \
+            0 < int(number) <= MAX_ID else None
+        if item is None or item.case_id is None:
+            return None
+        return item.case_id, load_data(item.form_id, item.data)[0]
+    found = queries.printed_document(session, token)
+    return (found.case_id, found.data) if found is not None else None
+
+
 def content_type(content: bytes) -> str:
     if content.startswith(b"\x89PNG"):
         return "image/png"
@@ -145,15 +167,16 @@ def read_scan(uow: UnitOfWork, actor: Actor, profile: Profile, content: bytes, *
 
 def _printed(uow: UnitOfWork, actor: Actor, token: str, case_id: int | None) -> dict:
     with uow:
-        found = queries.printed_document(uow.session, token)
-        if found is None:
+        found = _printed_row(uow.session, token)
+        if found is None or found[1] is None:
             raise DocumentError(UNKNOWN_PRINT)
-        if case_id is not None and found.case_id != case_id:
+        printed_for, data = found
+        if case_id is not None and printed_for != case_id:
             raise DocumentError(OTHER_CASE)
         if actor is not SYSTEM:  # the command line on the server may read any print
-            case_for(uow, actor, found.case_id, resource="printed_document",
-                     resource_id=found.id, message=UNKNOWN_PRINT)
-        return found.data
+            case_for(uow, actor, printed_for, resource="printed_document", resource_id=token,
+                     message=UNKNOWN_PRINT)
+        return data
 
 
 # The upload pages read a scan up to three times (read, preview, store) and show its

@@ -3,6 +3,7 @@ hand, photographed, uploaded; what the parents wrote is typed by a person from i
 pictures; the scan is kept with its signatures. On SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -85,7 +86,8 @@ def test_a_consent_signed_on_paper_is_stored_with_its_scan_and_signatures(built,
                                                      resource_id=str(scan.id)).one()
         assert upload.detail["scan"] is True and upload.detail["signatures"] == 2
         assert upload.detail["corrected"] == sorted(DATES)
-    page = cases.case_page(built.uow(), staff, people["case_a"])
+    valid_from = dt.date.fromisoformat(record.data["validity"]["valid_from"])
+    page = cases.case_page(built.uow(), staff, people["case_a"], valid_from)
     row = page.consents[0]
     assert row.state == "valid" and row.scan.id == scan.id and len(row.signatures) == 2
 
@@ -129,3 +131,33 @@ def test_a_photo_of_something_else_is_refused_in_danish(built, profile, people):
                             out.getvalue())
     assert "formular" in str(refused.value)
     assert scans.is_picture(out.getvalue())
+
+
+def test_a_consent_from_a_batch_is_read_against_what_the_batch_printed(built, profile, people):
+    """A batch's PDF for a case names its batch item; its printed values are confirmed
+    from the paper, not handed to a person as handwriting."""
+    from formservice.services import batches
+    from formservice.services.runners import chunks
+    staff = actor_of(built, "staff_a")
+    entries = batches.institution_entries(built.uow(), staff, staff.user.institutions[0].id,
+                                          ["consent"], "pdf", None)
+    batch = batches.create_batch(built.uow(), staff, entries, runner="inprocess")
+    for chunk in chunks(batches.pending_items(built.uow(), batch.id), 5):
+        batches.produce_chunk(built.sessions, chunk, built.profile, worker="test")
+    with built.sessions() as session:
+        from formservice.storage.models import BatchItem
+        item = session.query(BatchItem).filter_by(batch_id=batch.id).one()
+        pdf, data = item.content, load_data("consent", item.data)[0]
+        assert item.status == "done"
+    assert data["child"]["name"] == "Alma Nørgaard Sørensen"
+    name = "custody_holders.0.name"
+    photo = photographed(written_page(pdf, "consent", data,
+                                      page_of(page_layouts("consent", data), name),
+                                      writing={name: "Mette Ørum"}))
+    shown = uploads.read_upload(built.uow(), staff, profile, people["case_a"], "foto.jpg", photo)
+    fields = [f.path for f in shown.scan.review if f.path.count(".") == 2 or
+              f.path.startswith("child.")]
+    assert fields == [name], shown.scan.review  # the printed child is confirmed from the paper
+    assert shown.parsed.record["data"]["child"]["name"] == "Alma Nørgaard Sørensen"
+    with pytest.raises(NotFound):  # another institution cannot use the batch's print
+        uploads.parse_document(built.uow(), actor_of(built, "staff_b"), profile, photo)
