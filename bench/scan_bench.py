@@ -23,6 +23,9 @@ what was read with the ground truth:
                         (goal: mean < 1 s), against pypdfium2 rasterising the same page
                         at 200 dpi in the same run; peak RSS of this process
 
+The worker's reading of each file must be the same as the in-process one (record,
+findings, signatures); its peak RSS is the worker's own.
+
 Exit status 1 when a goal is missed. Failures are listed by what went wrong, with the
 distortion (capture, printer, dpi) and the field kind, so they can be traced.
 """
@@ -557,9 +560,12 @@ def main(argv=None) -> int:
                                 " (peak RSS: the worker's)")
         missed += [f"{m} (worker)" for m in goals_missed(figures)]
         inprocess = {name: reading for name, reading, _ in in_process}
-        differ = [name for name, reading, *_ in results if not _same(reading, inprocess[name])]
+        differ = [(name, _difference(reading, inprocess[name])) for name, reading, *_ in results]
+        differ = [(name, what) for name, what in differ if what]
         print(f"same reading in the worker as in process: {len(results) - len(differ)}/{len(results)}"
-              " files" + (f" (differ: {', '.join(differ[:5])})" if differ else ""))
+              " files")
+        for name, what in differ[:8]:
+            print(f"  {name}: {what}")
         if differ:
             missed.append("worker reads differently")
     else:
@@ -575,12 +581,24 @@ def main(argv=None) -> int:
     return 0
 
 
-def _same(a, b) -> bool:
-    """The same reading: the same refusal, or the same record, findings and signatures."""
+def _difference(a, b) -> str:
+    """How two readings of a file differ ("" when they do not): the refusal, the record,
+    the findings or the signatures."""
     if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return (a.record == b.record and a.signed == b.signed
-            and [(f.code, f.path) for f in a.findings] == [(f.code, f.path) for f in b.findings])
+        return "" if a == b else f"refused: {a if isinstance(a, str) else '-'} / {b if isinstance(b, str) else '-'}"[:200]
+    if a.record != b.record:
+        data_a, data_b = a.record.get("data", {}), b.record.get("data", {})
+        sections = [k for k in set(data_a) | set(data_b) if data_a.get(k) != data_b.get(k)]
+        return f"record differs in {', '.join(sorted(sections))}"
+    findings_a = [(f.code, f.path, f.message) for f in a.findings]
+    findings_b = [(f.code, f.path, f.message) for f in b.findings]
+    if findings_a != findings_b:
+        only = [f"{code} {path}" for code, path, message in findings_a
+                if (code, path, message) not in findings_b]
+        return "findings differ: " + "; ".join(only[:3])
+    if a.signed != b.signed:
+        return f"signatures differ: {a.signed} / {b.signed}"
+    return ""
 
 
 if __name__ == "__main__":

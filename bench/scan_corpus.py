@@ -347,7 +347,7 @@ def written_value(place, text: str):
 
 
 def ink_page(image: Image.Image, layout: PageLayout, printed: Printed, dpi: int,
-             rng: random.Random, *, tick_rate=0.4, write_rate=0.25, sign_rate=0.75,
+             rng: random.Random, *, tick_rate=0.4, write_rate=0.25, sign_rate=0.6,
              max_written=4) -> tuple[Image.Image, PageInk]:
     """Ticks, handwriting and signatures on one page; what a reader should find there."""
     pen = Pen(image, dpi, rng)

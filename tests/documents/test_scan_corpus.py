@@ -12,6 +12,8 @@ import zxingcpp
 from PIL import Image
 
 from formservice.documents.page_marks import decode
+from formservice.documents.pdf_fill import render_pdf
+from formservice.forms.record import load_data
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))  # bench/ is no package, and pytest's pythonpath is tests/
@@ -31,23 +33,33 @@ def clean_consent(tmp_path_factory):
     return out, [t for t in truths if t["pages"][0]["mark"]["page"] in (3, 4)]
 
 
-def _ink_in(image: np.ndarray, rect, dpi: int, inset: float = 2.0) -> int:
-    """Pixels of pen ink (blue-black, not the form's grey-blue lines) inside `rect` (PDF
-    points), `inset` points in from its edges."""
+def _printed_pages(truth: dict) -> list[np.ndarray]:
+    """The document's pages as printed, before anyone wrote on them."""
+    document = truth["document"]
+    data = document["printed"] or load_data(document["form_id"], {})[0]
+    pdf, _ = render_pdf(document["form_id"], data, scan_corpus.MUNICIPALITY,
+                        document_id=document["document_id"])
+    return [np.asarray(page) for page in scan_corpus.rasterise(pdf, DPI, document["printer"])]
+
+
+def _ink_in(image: np.ndarray, printed: np.ndarray, rect, dpi: int) -> int:
+    """Pixels inside `rect` (PDF points) that are clearly darker than as printed."""
     x1, y1, x2, y2 = rect
     s = dpi / 72
-    box = image[round((PAGE_H - y2 + inset) * s):round((PAGE_H - y1 - inset) * s),
-                round((x1 + inset) * s):round((x2 - inset) * s)].astype(int)
-    r, g, b = box[..., 0], box[..., 1], box[..., 2]
-    return int(((r < 90) & (g < 90) & (b < 150)).sum())
+    window = (slice(round((PAGE_H - y2) * s), round((PAGE_H - y1) * s)),
+              slice(round(x1 * s), round(x2 * s)))
+    darker = printed[window].astype(int).sum(axis=2) - image[window].astype(int).sum(axis=2)
+    return int((darker > 150).sum())
 
 
 def test_ground_truth_is_inside_the_page_and_matches_the_ink(clean_consent):
     out, truths = clean_consent
     sources = set()
+    printed = _printed_pages(truths[0])
     for truth in truths:
         page = truth["pages"][0]
         image = np.asarray(Image.open(out / truth["file"]).convert("RGB"))
+        before = printed[page["mark"]["page"] - 1]
         assert [image.shape[1], image.shape[0]] == page["page_size_px"] == page["image_size_px"]
         assert np.allclose(page["page_to_image"], np.eye(3))
         for path, field in list(page["fields"].items()) + list(page["signatures"].items()):
@@ -55,7 +67,7 @@ def test_ground_truth_is_inside_the_page_and_matches_the_ink(clean_consent):
             assert 0 <= x1 < x2 <= PAGE_W and 0 <= y1 < y2 <= PAGE_H, path
             source = field.get("source") or ("signed" if field["signed"] else "unsigned")
             sources.add(source)
-            ink = _ink_in(image, field["rect"], DPI)
+            ink = _ink_in(image, before, field["rect"], DPI)
             if source in ("hand", "handwritten", "signed"):
                 assert ink > 20, (path, source, ink)
             elif source in ("empty", "unsigned"):
