@@ -137,14 +137,26 @@ def _max_near(values: np.ndarray, radius: int) -> np.ndarray:
     return cv2.dilate(values, kernel)
 
 
-def _without_specks(mask: np.ndarray, smallest: int) -> np.ndarray:
+def _strokes(excess: np.ndarray, high: float, low: float, smallest: int) -> np.ndarray:
+    """New ink (uint8 mask): the pieces of `excess` >= `low` that reach `high` somewhere
+    and have at least `smallest` pixels (hysteresis: a faint stroke is kept whole when
+    part of it is clearly ink; noise reaches `high` in specks only)."""
     cv2 = _cv2()
-    if not mask.any():
-        return mask
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    weak = (excess >= low).astype(np.uint8)
+    if not weak.any():
+        return weak
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     keep = np.zeros(count, dtype=np.uint8)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= smallest
+    keep[np.unique(labels[excess >= high])] = 1
+    keep[0] = 0
+    keep[stats[:, cv2.CC_STAT_AREA] < smallest] = 0
     return keep[labels]
+
+
+def _differs(one: np.ndarray, other: np.ndarray) -> bool:
+    """Whether `one` has ink `other` has not (more than a few pixels)."""
+    cv2 = _cv2()
+    return int(np.count_nonzero(cv2.subtract(other, one) > 40)) > 20
 
 
 BLURS = (0.0, 0.7, 1.1, 1.6, 2.3)  # pixels (at the reading's dpi) the model may blur by
@@ -152,6 +164,7 @@ NEW_MARGIN = 0.2           # scan darkness up to the model's * (1 + this) + NEW_
 NEW_FLOOR = 12.0           # explained by print
 NEW_INK = 0.2              # new ink: beyond that by this share of full black (as scanned),
 NEW_INK_MIN = 28.0         # and at least this (0-255)
+NEW_LOW = 0.5              # a stroke that reaches it is followed down to this share of it
 STRONG = 0.4               # model darkness of this share of black: printed ink that must
                            # show in the scan
 SHOWN = 0.35               # ... with at least this share of the model's darkness nearby
@@ -179,7 +192,7 @@ class Page:
         self.black = 255.0 * self.gain  # full black as this scan shows it
         allowed = self.model
         self.viewer = False
-        if also is not None:
+        if also is not None and _differs(also, reference):
             viewed = self._blurred(darkness(also, dpi), self.blur) * self.gain
             self.viewer = self._shows(viewed)
             if self.viewer:
@@ -187,7 +200,6 @@ class Page:
         self.explained = _max_near(allowed, self.slack) * (1 + NEW_MARGIN) + NEW_FLOOR
         self.new_threshold = max(NEW_INK_MIN, NEW_INK * self.black)
         self.strong = (self.model >= STRONG * self.black).astype(np.uint8)
-        self.shown = (_max_near(self.dark, self.slack) >= SHOWN * self.model).astype(np.uint8)
 
     def _shows(self, viewed: np.ndarray) -> bool:
         """Whether the page was printed as a viewer draws it: most of the ink only the
@@ -208,11 +220,14 @@ class Page:
 
     def _fit(self, printed: np.ndarray) -> tuple[float, float]:
         """The blur and gain that make the reference's darkness most like the scan's
-        (measured on a quarter-size grid: enough to tell, four times faster)."""
-        dark = self.dark[::2, ::2]
+        (measured at half the resolution: enough to tell, four times faster)."""
+        cv2 = _cv2()
+        half = (self.dark.shape[1] // 2, self.dark.shape[0] // 2)
+        dark = cv2.resize(self.dark, half, interpolation=cv2.INTER_AREA)
+        printed = cv2.resize(printed, half, interpolation=cv2.INTER_AREA)
         best = (-1.0, 0.0, 1.0)
         for sigma in BLURS:
-            model = self._blurred(printed, sigma)[::2, ::2]
+            model = self._blurred(printed, sigma / 2)
             both = float((dark * model).sum())
             norm = float((model * model).sum())
             if norm <= 0:
@@ -229,7 +244,8 @@ class Page:
         strong = int(self.strong.sum())
         if not strong:
             return 1.0
-        return float((self.strong & self.shown).sum()) / strong
+        shown = (_max_near(self.dark, self.slack) >= SHOWN * self.model).astype(np.uint8)
+        return float((self.strong & shown).sum()) / strong
 
     def box(self, rect, inset_pt: float = 0.0) -> tuple[int, int, int, int]:
         """A PDF rect -> pixel box (x1, y1, x2, y2), clipped to the page."""
@@ -275,8 +291,8 @@ class Page:
         rx2, ry2 = sx2 - dx, sy2 - dy
         dark = self.dark[sy1:sy2, sx1:sx2]
         explained = self.explained[ry1:ry2, rx1:rx2]
-        new = (dark - explained >= self.new_threshold).astype(np.uint8)
-        new = _without_specks(new, self.speck)
+        new = _strokes(dark - explained, self.new_threshold,
+                       NEW_LOW * self.new_threshold, self.speck)
         strong = self.strong[ry1:ry2, rx1:rx2]
         printed = int(strong.sum())
         missing = 0.0
