@@ -568,7 +568,7 @@ def main(argv=None) -> int:
             print(f"  {name}: {what}")
         if differ:
             missed.append("worker reads differently")
-    else:
+    elif chosen:
         print("\n(documents.sandbox has no read_scan yet: the worker is not measured)")
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
     if args.report:
