@@ -506,6 +506,8 @@ def score(corpus: Path, truths: dict, results, tally: Tally, reader, errors) -> 
 
 
 def main(argv=None) -> int:
+    """Parse the arguments and run the bench; the corpus is removed after the run
+    unless --keep names where it goes."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=120)
     parser.add_argument("--seed", type=int, default=1)
@@ -515,7 +517,14 @@ def main(argv=None) -> int:
     parser.add_argument("--report", help="write every failure as JSON to this file")
     args = parser.parse_args(argv)
 
-    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="scan-bench-"))
+    if args.keep:
+        return run(args, Path(args.keep))
+    with tempfile.TemporaryDirectory(prefix="scan-bench-") as work:
+        return run(args, Path(work))
+
+
+def run(args, work: Path) -> int:
+    """One run on the corpus in `work` (made there first unless it has one); exit status."""
     start = time.perf_counter()
     if not (work / "corpus.json").exists():
         subprocess.run([sys.executable, str(BENCH / "scan_corpus.py"), str(work),
@@ -540,7 +549,8 @@ def main(argv=None) -> int:
     tally = Tally()
     per_page = score(work, truths, results, tally, reader, errors)
     print(f"corpus: {manifest['pages']} pages in {len(files)} files (seed {manifest['seed']}), "
-          f"made in {made:.0f} s, in {work}")
+          f"made in {made:.0f} s, in {work}" + ("" if args.keep else " (removed after the run;"
+                                                 " --keep DIR keeps it)"))
     figures = print_figures(tally, per_page, baseline, rss_mb, "in process (documents.scan.read_scan)")
     print_breakdown(tally)
     print_failures(tally)
