@@ -159,6 +159,9 @@ def _differs(one: np.ndarray, other: np.ndarray) -> bool:
     return int(np.count_nonzero(cv2.subtract(other, one) > 40)) > 20
 
 
+REGISTER_SCALES = ((0.125, 40), (0.25, 40), (0.5, 10))  # ECC registration, coarse to
+                                                        # fine: (scale, iterations)
+REGISTER_SCORE = 0.8       # ... and is trusted from this correlation on
 BLURS = (0.0, 0.7, 1.1, 1.6, 2.3)  # pixels (at the reading's dpi) the model may blur by
 NEW_MARGIN = 0.2           # scan darkness up to the model's * (1 + this) + NEW_FLOOR is
 NEW_FLOOR = 12.0           # explained by print
@@ -178,11 +181,11 @@ class Page:
     ink it has is allowed, never required."""
 
     def __init__(self, scan: np.ndarray, reference: np.ndarray, dpi: float = SCAN_DPI,
-                 also: np.ndarray | None = None):
+                 also: np.ndarray | None = None, slack: int = 0):
         if scan.shape != reference.shape or (also is not None and also.shape != scan.shape):
             raise ValueError("scan and reference differ in size")
         self.scan, self.reference, self.dpi = scan, reference, dpi
-        self.slack = max(1, round(_scaled(SLACK_PX, dpi)))
+        self.slack = max(1, round(_scaled(SLACK_PX, dpi))) + slack
         self.shift = max(1, round(_scaled(SHIFT_PX, dpi)))
         self.speck = max(2, round(_scaled(SPECK_PX, dpi, 2)))
         self.dark = darkness(scan, dpi)
@@ -190,7 +193,9 @@ class Page:
         self.blur, self.gain = self._fit(printed)
         self.model = self._blurred(printed, self.blur) * self.gain
         self.black = 255.0 * self.gain  # full black as this scan shows it
-        allowed = self.model
+        # a sharper part of the page (the fit is the page's average) may be as dark as
+        # the print itself
+        allowed = np.maximum(self.model, printed * self.gain)
         self.viewer = False
         if also is not None and _differs(also, reference):
             viewed = self._blurred(darkness(also, dpi), self.blur) * self.gain
@@ -328,6 +333,34 @@ class Page:
             clean = cv2.resize(clean, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         ok, encoded = cv2.imencode(".png", clean, [cv2.IMWRITE_PNG_COMPRESSION, 9])
         return encoded.tobytes() if ok else b""
+
+
+def register(scan: np.ndarray, reference: np.ndarray, dpi: float = SCAN_DPI
+             ) -> np.ndarray | None:
+    """A small homography (3x3, scan pixels of the reference's pixels) that lays the
+    straightened `scan` onto `reference`, found by ECC on their darkness, coarse to fine
+    (an eighth, a quarter, then half the resolution); None when it does not converge to a
+    good match. For a page found with fewer than four corner marks, whose straightening
+    is only approximate."""
+    cv2 = _cv2()
+    dark = [darkness(image, dpi) for image in (reference, scan)]
+    warp = np.eye(3, dtype=np.float64)
+    score = 0.0
+    for scale, iterations in REGISTER_SCALES:
+        small = [cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+                 for image in dark]
+        down = np.diag([scale, scale, 1.0])
+        start = (down @ warp @ np.linalg.inv(down)).astype(np.float32)
+        try:
+            score, found = cv2.findTransformECC(
+                small[0], small[1], start, cv2.MOTION_HOMOGRAPHY,
+                (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, iterations, 1e-5), None, 5)
+        except cv2.error:
+            return None
+        if not np.isfinite(found).all():
+            return None
+        warp = np.linalg.inv(down) @ found.astype(np.float64) @ down
+    return warp if score >= REGISTER_SCORE else None
 
 
 # --- the fields ------------------------------------------------------------------------

@@ -161,6 +161,8 @@ class _FilePage:
     read: bool = False
     reason: str = ""
     agreement: float | None = None
+    registered: bool = False
+    picture: np.ndarray | None = None  # the page's picture (fewer than four marks)
 
 
 def _locate_all(data: bytes, size: tuple[int, int]) -> list[_FilePage]:
@@ -173,8 +175,11 @@ def _locate_all(data: bytes, size: tuple[int, int]) -> list[_FilePage]:
             straight = None
             if located.found:
                 straight = locate.straighten(page.pixels, located.homography, size=size)
+            # the picture is kept only for a page whose straightening may be refined
+            kept = page.pixels if located.found and len(located.marks_found) < 4 else None
             del page
-            found.append(_FilePage(index + 1, located, straight, time.monotonic() - started))
+            found.append(_FilePage(index + 1, located, straight, time.monotonic() - started,
+                                   picture=kept))
     return found
 
 
@@ -313,7 +318,19 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
             page.read = True
             continue
         started = time.monotonic()
-        scan_page = read_page.Page(page.straight, references[number], dpi, viewed[number])
+        if page.picture is not None:  # straightened from the QR and fewer than four
+            # marks: laid onto the printed page by its content, then straightened again
+            warp = read_page.register(page.straight, references[number], dpi)
+            if warp is not None:
+                to_page = locate.page_to_pixels(dpi)
+                homography = page.located.homography @ to_page @ warp @ np.linalg.inv(to_page)
+                page.straight = locate.straighten(page.picture, homography, dpi,
+                                                  size=page.straight.shape[::-1])
+                page.located.homography = homography
+                page.registered = True
+            page.picture = None
+        scan_page = read_page.Page(page.straight, references[number], dpi, viewed[number],
+                                   slack=1 if page.registered else 0)
         page.agreement = round(scan_page.agreement(), 3)
         if page.agreement < AGREEMENT:
             page.reason = "unreadable"
@@ -334,6 +351,7 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
                 "rotation": page.located.rotation,
                 "marks_found": list(page.located.marks_found),
                 "read": page.read, "reason": page.reason, "agreement": page.agreement,
+                "registered": page.registered,
                 "seconds": round(page.seconds, 3)} for page in pages])
 
 
