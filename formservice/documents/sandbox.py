@@ -589,6 +589,29 @@ def _load_scan_reader() -> None:
     cv2.setNumThreads(1)
     read_page.tesseract()
     del reader
+    _warm_scan_libraries(cv2)
+
+
+def _warm_scan_libraries(cv2) -> None:
+    """Use once what allocates on first use (OpenBLAS's buffers, behind numpy's and
+    OpenCV's matrix products, exit the process when they cannot allocate): done before
+    the ceiling, so the ceiling only ever meets the reading itself."""
+    import numpy as np
+    matrix = np.linalg.inv(np.eye(3) @ np.diag([2.0, 2.0, 1.0]))
+    points = np.float32([[0, 0], [40, 0], [40, 60], [0, 60], [20, 30]])
+    cv2.findHomography(points, points * 1.5 + 3, 0)
+    cv2.getPerspectiveTransform(points[:4], points[:4] * 2)
+    cv2.estimateAffinePartial2D(points, points + 1, method=cv2.LMEDS)
+    picture = np.full((120, 80), 255, np.uint8)
+    picture[20:60, 20:50] = 0
+    cv2.warpPerspective(picture, matrix, (80, 120))
+    template = cv2.GaussianBlur(picture.astype(np.float32), (0, 0), 2.0)
+    try:
+        cv2.findTransformECC(template, template, np.eye(3, dtype=np.float32),
+                             cv2.MOTION_HOMOGRAPHY,
+                             (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 5, 1e-3), None, 5)
+    except cv2.error:
+        pass
 
 
 def _scan_reply(kind: str, header: dict, data: bytes) -> dict:

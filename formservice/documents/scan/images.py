@@ -22,6 +22,7 @@ its pages (pictures, no form fields): the service sends scans to the scan reader
 from __future__ import annotations
 
 import io
+import re
 import struct
 import threading
 import warnings
@@ -233,8 +234,8 @@ def _open_image(data: bytes) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=("PNG", "JPEG", "TIFF"))
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DocumentError(BOMB.format(limit=MAX_PIXELS // 1_000_000)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DocumentError(_bomb(exc)) from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DocumentError(_broken(exc)) from None
     _check_size(*image.size)
@@ -253,6 +254,15 @@ def _check_decoded(image: Image.Image) -> None:
         raise DocumentError(TOO_MANY_PIXELS.format(
             megapixels=_megapixels(width * height),
             limit=int(MAX_DECODED_BYTES / max(bands, 1) / 1_000_000)))
+
+
+def _bomb(exc: Exception) -> str:
+    """Pillow's bomb warning says the picture's size ("Image size (81000000 pixels) ...")."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    if found and int(found.group(1)) <= 100 * MAX_PIXELS:
+        return TOO_MANY_PIXELS.format(megapixels=_megapixels(int(found.group(1))),
+                                      limit=MAX_PIXELS // 1_000_000)
+    return BOMB.format(limit=MAX_PIXELS // 1_000_000)
 
 
 def _broken(exc: Exception) -> str:
@@ -289,8 +299,8 @@ def _decode(image: Image.Image) -> np.ndarray:
             gray = _grayscale(image)
             del image
             gray = _upright(gray, orientation)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise DocumentError(BOMB.format(limit=MAX_PIXELS // 1_000_000)) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise DocumentError(_bomb(exc)) from None
     except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
         raise DocumentError(_broken(exc)) from None
     pixels = np.asarray(gray, dtype=np.uint8)
