@@ -68,7 +68,7 @@ REPO = Path(__file__).resolve().parents[1]
 BASELINE_COMMIT = "4ddb720"
 # the parser's own modules, taken from BASELINE_COMMIT; the rest is today's
 _BASELINE_FILES = ("word_parse", "pdf_parse", "docx_package", "values", "word_xml")
-_SHARED = ("errors", "word_template", "pdf_template")
+_SHARED = ("errors", "other_files", "word_template", "pdf_template")
 
 
 def baseline_module(name: str):
@@ -77,11 +77,9 @@ def baseline_module(name: str):
     errors and template constants today's (the same document is read by both)."""
     package = "formservice_baseline"
     if package not in sys.modules:
-        import formservice.documents.errors  # noqa: F401 - today's, shared
-        import formservice.documents.pdf_template  # noqa: F401
-        import formservice.documents.word_template  # noqa: F401
-        import formservice.forms.layout  # noqa: F401
-        import formservice.forms.record  # noqa: F401
+        for module in ("formservice.forms.layout", "formservice.forms.record",
+                       *(f"formservice.documents.{shared}" for shared in _SHARED)):
+            importlib.import_module(module)  # today's, shared
         root = Path(tempfile.mkdtemp(prefix="formservice_baseline_"))
         documents = root / package / "documents"
         documents.mkdir(parents=True)

@@ -29,7 +29,7 @@ MAX_MARKUP = 400_000       # '<' in one XML part: start and end tags (1,000 rows
 MAX_CONTROLS = 5_000       # content controls (w:sdt) in one XML part
 MAX_NAME = 255             # characters in a part's name
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-MACRO_TYPES = re.compile(rb"macroEnabled|vbaProject|vnd\.ms-office\.vba", re.I)
+MACRO_TYPES = (b"macroenabled", b"vbaproject", b"vnd.ms-office.vba")  # in lower case
 CONTENT_TYPES = "[Content_Types].xml"
 # a content control's start tag, whatever its namespace prefix
 _SDT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sdt[\s/>]")
@@ -43,15 +43,27 @@ _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=Fals
                           huge_tree=False, remove_comments=True)
 
 
+_DRIVE = re.compile(r"[A-Za-z]:")
+
+
 def _bad_name(name: str) -> bool:
     """A part name no Word document has: absolute, a Windows path, `..`, control chars."""
     if not name or len(name) > MAX_NAME or name.startswith("/") or "\\" in name:
         return True
-    if re.match(r"^[A-Za-z]:", name):
+    if _DRIVE.match(name):
         return True
-    if any(part in ("..", ".") for part in name.split("/")):
+    parts = name.split("/")
+    if ".." in parts or "." in parts:
         return True
+    if name.isascii():  # (an ASCII character is a control character when not printable)
+        return not name.isprintable()
     return any(unicodedata.category(ch)[0] == "C" for ch in name)
+
+
+def _has_macro_type(content_types: bytes) -> bool:
+    """Whether [Content_Types].xml names a macro type (in any case)."""
+    lowered = content_types.lower()
+    return any(name in lowered for name in MACRO_TYPES)
 
 
 class DocxPackage:
@@ -93,7 +105,7 @@ class DocxPackage:
         self.names = {info.filename for info in infos}
         if any(name.lower().endswith("vbaproject.bin") for name in self.names) or (
                 CONTENT_TYPES in self.names
-                and MACRO_TYPES.search(self.read(CONTENT_TYPES))):
+                and _has_macro_type(self.read(CONTENT_TYPES))):
             raise DocumentError(
                 "Dokumentet indeholder makroer (.docm). Gem det som et almindeligt "
                 "Word-dokument (.docx) uden makroer, og prøv igen.")
@@ -133,7 +145,7 @@ class DocxPackage:
             raise DocumentError(f"Dokumentet har flere end {MAX_CONTROLS} udfyldningsfelter "
                                 "(indholdskontrolelementer) – langt flere, end en formular "
                                 "nogensinde har – og bliver ikke læst.")
-        if data.count(b"<") > MAX_MARKUP:
+        if len(data) > MAX_MARKUP and data.count(b"<") > MAX_MARKUP:
             raise DocumentError(f"Dokumentet ({name}) indeholder langt flere elementer, end "
                                 "en formular nogensinde har, og bliver ikke læst.")
         try:

@@ -18,6 +18,7 @@ _NUMERIC_DATE = re.compile(r"^(\d{1,2})[-./ ](\d{1,2})[-./ ](\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _WORD_DATE = re.compile(r"^(\d{1,2})\.?\s+([a-zæøå]+)\.?\s+(\d{4})$")
 _INTEGER = re.compile(r"[+-]?\d{1,18}")
+_CANONICAL_DATE = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})\Z")
 MAX_DATE_TEXT = 64  # no date or time a person writes is longer; longer text is kept as is
 
 
@@ -42,6 +43,17 @@ def read_time(text: str):
 
 
 def normal_label(label: str) -> str:
+    """A label as compared: runs of whitespace as one space, no case."""
+    if len(label) <= MAX_CACHED_LABEL:  # (a form's labels and values come back every time)
+        return _normal_cached(label)
+    return " ".join(label.split()).casefold()
+
+
+MAX_CACHED_LABEL = 200
+
+
+@lru_cache(maxsize=4096)
+def _normal_cached(label: str) -> str:
     return " ".join(label.split()).casefold()
 
 
@@ -51,6 +63,13 @@ def read_date(text: str):
     if len(text) > MAX_DATE_TEXT:
         return text
     if _parse_date is not None:
+        canonical = _CANONICAL_DATE.match(text)
+        if canonical:  # dd-mm-yyyy, as the forms write a date: parse_date's answer, quicker
+            day, month, year = map(int, canonical.groups())
+            try:
+                return dt.date(year, month, day).isoformat()
+            except ValueError:
+                return text
         try:
             return _parse_date(text).isoformat()
         except ValueError:

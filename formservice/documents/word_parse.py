@@ -101,7 +101,7 @@ def parse_docx(data: bytes) -> tuple[dict, list[Finding]]:
     body = document.find(W + "body")
     if body is None:
         raise DocumentError("Dokumentet har intet indhold.")
-    if _CHANGE_MARKS.search(raw):
+    if next(document.iter(_CHANGE_ELEMENTS), None) is not None and _CHANGE_MARKS.search(raw):
         _accept_changes(body)
     reader = _Reader(form_id)
     reader.read(body)
@@ -122,6 +122,8 @@ def _check_tag(value: str) -> None:
         raise DocumentError(
             f"Dokumentet har et felt-mærke på {len(value)} tegn; en formulars mærker er "
             f"højst {MAX_TAG} tegn. Dokumentet bliver ikke læst.")
+    if len(_GOOD_TAGS) < MAX_GOOD_TAGS:
+        _GOOD_TAGS.add(value)
 
 
 def _identify(package: DocxPackage) -> tuple[str, int]:
@@ -163,6 +165,10 @@ _JOINED = etree.XPath("//w:p[w:pPr/w:rPr/w:del or w:pPr/w:rPr/w:moveFrom]", name
 _TEXT_BOXES = etree.XPath("//w:txbxContent", namespaces=_NS)
 # the local names of what _accept_changes settles, looked for in the part's bytes first
 _CHANGE_MARKS = re.compile(rb":(?:del|moveFrom|Fallback|txbxContent|cellDel)[\s/>]")
+# ... and the elements it settles: without any, it has nothing to do. Asked of the tree
+# first, as lxml answers at once when no element of the document has such a name.
+_CHANGE_ELEMENTS = (W + "del", W + "moveFrom", "{%s}Fallback" % MC_NS, W + "txbxContent",
+                    W + "cellDel")
 
 
 def _accept_changes(body) -> None:
@@ -233,7 +239,8 @@ class _Cell:
     @property
     def text(self) -> str:
         if self._text is None:
-            self._text = self._join()
+            paras = self.paras
+            self._text = "".join(paras[0]) if len(paras) == 1 else self._join()
         return self._text
 
     def _join(self) -> str:
@@ -258,73 +265,91 @@ _TABLE_TAGS = (TR, TC, P, T, TAB, BR, CR, NO_BREAK_HYPHEN, SOFT_HYPHEN, SYM, TAG
 _BLOCK_CONTENT = (P, TBL, TR, TC)
 
 
-def _table(table) -> list[list[_Cell]]:
+def _table(table, tags: list[str]) -> list[list[_Cell]]:
     """The rows and cells of a table, read in one pass in document order.
 
     Rows wrapped in content controls (Word's repeating sections) are rows like any other.
     w:delText (deleted in tracked changes) and w:instrText (field codes) are other element
     names, so they are never read; tab stops in w:pPr/w:tabs are skipped; a control's
-    placeholder text, shown as a placeholder, is no value."""
+    placeholder text, shown as a placeholder, is no value. The fields' tags of the table's
+    cells are added to `tags` in document order."""
     rows: list[list[_Cell]] = []
     row: list[_Cell] | None = None
-    cell = _Cell()
+    cell = outside = _Cell()  # (what comes before the first cell belongs to no cell)
     line: list[str] = []
-    skipped: set = set()
-    box: set = set()
+    skipped: set | None = None  # w:t of placeholders
+    box: set | None = None  # w:t and w:sym of check boxes' own glyphs
+    placeholders: dict = {}  # a control's content → whether it shows its placeholder text
+    # the names compared most often, in the order they are most common
+    p_tag, t_tag, tc_tag, tag_tag, tr_tag = P, T, TC, TAG, TR
     for element in table.iter(_TABLE_TAGS):
         tag = element.tag
-        if tag == T:
-            if skipped and element in skipped:
+        if tag == p_tag:
+            line = []
+            cell.paras.append(line)
+        elif tag == t_tag:
+            if skipped is not None and element in skipped:
                 continue
-            if box and element in box:
+            if box is not None and element in box:
                 cell.glyph += element.text or ""
             else:
                 line.append(element.text or "")
-        elif tag == P:
-            line = []
-            cell.paras.append(line)
-        elif tag == TC:
+        elif tag == tc_tag:
             cell = _Cell()
             if row is None:
                 row = []
                 rows.append(row)
             row.append(cell)
-        elif tag == TR:
-            row = []
-            rows.append(row)
-        elif tag == TAG:
+        elif tag == tag_tag:
             value = element.get(VAL)
             if value:
-                _check_tag(value)
-            if value and "." in value:
-                cell.tags.append(value)
-                cell.controls.append((len(cell.paras) - 1, element))
-        elif tag == TAB:
-            if element.getparent().tag != TABS:
-                line.append("\t")
-        elif tag == SYM:
-            if box and element in box:
-                cell.glyph += _symbol(element)
-            else:
-                line.append(_symbol(element))
+                if value not in _GOOD_TAGS:
+                    _check_tag(value)
+                if "." in value:
+                    cell.tags.append(value)
+                    cell.controls.append((len(cell.paras) - 1, element))
+                    if cell is not outside:
+                        tags.append(value)
+        elif tag == tr_tag:
+            row = []
+            rows.append(row)
         elif tag == PLACEHOLDER:
-            content = element.getparent().getparent().find(SDT_CONTENT)
-            if content is not None and "".join(content.itertext(T)).strip() in PLACEHOLDERS:
-                skipped.update(content.iter(T))
+            content = next(element.getparent().getparent().iterchildren(SDT_CONTENT), None)
+            if content is not None:
+                shown = placeholders.get(content)
+                if shown is None:
+                    shown = placeholders[content] = _t_text(content).strip() in PLACEHOLDERS
+                if shown:
+                    skipped = _skip(skipped, content)
         elif tag == RUN_STYLE:
             if element.get(VAL) == PLACEHOLDER_STYLE:
                 run = element.getparent().getparent()
                 if run.tag == R:
                     holder = run.getparent()
-                    if holder.tag == SDT_CONTENT and (
-                            "".join(holder.itertext(T)).strip() in PLACEHOLDERS):
-                        skipped.update(holder.iter(T))
-                    elif "".join(run.itertext(T)).strip() in PLACEHOLDERS:
-                        skipped.update(run.iter(T))
+                    shown = None
+                    if holder.tag == SDT_CONTENT:
+                        shown = placeholders.get(holder)
+                        if shown is None:
+                            shown = placeholders[holder] = (
+                                _t_text(holder).strip() in PLACEHOLDERS)
+                    if shown:
+                        skipped = _skip(skipped, holder)
+                    elif _t_text(run).strip() in PLACEHOLDERS:
+                        skipped = _skip(skipped, run)
+        elif tag == TAB:
+            if element.getparent().tag != TABS:
+                line.append("\t")
+        elif tag == SYM:
+            if box is not None and element in box:
+                cell.glyph += _symbol(element)
+            else:
+                line.append(_symbol(element))
         elif tag == CHECKBOX:
             cell.has_box = True
-            content = element.getparent().getparent().find(SDT_CONTENT)
+            content = next(element.getparent().getparent().iterchildren(SDT_CONTENT), None)
             if content is not None:
+                if box is None:
+                    box = set()
                 box.update(content.iter(T, SYM))
         elif tag == CHECKED_STATE:
             cell.checked = element.get(W14 + "val") in ("1", "true", "on")
@@ -339,9 +364,35 @@ def _table(table) -> list[list[_Cell]]:
     return rows
 
 
+def _t_text(element) -> str:
+    """The text of the w:t in an element as itertext(T) gives it (each one's text and
+    tail), without its generator."""
+    parts = []
+    for text in element.iter(T):
+        if len(text):  # a w:t with children: their text comes between its text and tail
+            return "".join(element.itertext(T))
+        parts.append(text.text or "")
+        if text.tail:
+            parts.append(text.tail)
+    return "".join(parts)
+
+
+def _skip(skipped: set | None, element) -> set:
+    """The w:t below `element` added to those skipped."""
+    if skipped is None:
+        skipped = set()
+    skipped.update(element.iter(T))
+    return skipped
+
+
+# tags already checked by _check_tag and found fine (a form's few hundred; bounded)
+_GOOD_TAGS: set[str] = set()
+MAX_GOOD_TAGS = 20_000
+
+
 def _paragraph(paragraph) -> tuple[str, list[str]]:
     """A body paragraph's text and the text boxes in it."""
-    text = "".join(paragraph.itertext(T))
+    text = _t_text(paragraph)
     boxes = [mark.get("text") or "" for mark in paragraph.iter(MARK)]
     return text, boxes
 
@@ -401,6 +452,9 @@ def _read_bool(cell: _Cell) -> tuple[bool, str | None]:
                          f"afkrydsningsfeltet. Feltet er læst som {shown}; kontrollér svaret.")
 
 
+_EMPTY = (None, False)  # what an empty field reads as
+
+
 def _empty_value(spec):
     return False if spec.kind == kinds.BOOL else None
 
@@ -449,10 +503,12 @@ def _check_form(form_id: str, tags: list[str]) -> None:
         "oplysningerne i en ny formular.")
 
 
-class _Reader:
-    def __init__(self, form_id: str):
+class _Form:
+    """What the reader looks up about a form, built once per form and settings."""
+
+    def __init__(self, form_id: str, form_sections: tuple):
         form = FORMS[form_id]
-        self.sections = sections(form_id)
+        self.sections = form_sections
         self.by_name = {section.name: section for section in self.sections}
         self.by_label = {_normal(section.label): section for section in self.sections}
         self.labels = {section.name: {_normal(spec.label): spec for spec in section.fields}
@@ -473,12 +529,56 @@ class _Reader:
         for title, paragraphs in form.guidance:
             self.known_text.add(_normal(title))
             self.known_text.update(_normal(text) for text in paragraphs)
+        # a section field's tag → (section, spec): "meeting.date"
+        self.field_tags = {f"{section.name}.{spec.name}": (section, spec)
+                           for section in self.sections if not section.is_group
+                           for spec in section.fields}
+        self.groups = [section for section in self.sections if section.is_group]
+        # the labels as the form writes them (each one's normal form is in all_labels)
+        self.label_texts = {spec.label for section in self.sections for spec in section.fields}
+        self._tags: dict[str, tuple] = {}
+
+    def tag(self, tag: str) -> tuple:
+        """(section or None, has a row number, the field's spec in that section or None)."""
+        found = self._tags.get(tag)
+        if found is None:
+            path = _tag_path(tag)
+            section = self.by_name.get(path[0]) if path else None
+            found = (section, section is not None and path[1] is not None,
+                     self.names[section.name].get(path[2]) if section is not None else None)
+            if len(self._tags) < MAX_GOOD_TAGS:
+                self._tags[tag] = found
+        return found
+
+
+_FORMS: dict[str, _Form] = {}
+
+
+def _form(form_id: str) -> _Form:
+    """The reader's tables of a form with the settings in force now."""
+    form_sections = sections(form_id)
+    found = _FORMS.get(form_id)
+    if found is None or found.sections is not form_sections:
+        found = _FORMS[form_id] = _Form(form_id, form_sections)
+    return found
+
+
+class _Reader:
+    def __init__(self, form_id: str):
+        form = self.form = _form(form_id)
+        self.sections = form.sections
+        self.by_name = form.by_name
+        self.by_label = form.by_label
+        self.labels = form.labels
+        self.names = form.names
+        self.field_labels = form.field_labels
+        self.all_labels = form.all_labels
+        self.known_text = form.known_text
         # per field of a section, what each place in the document gave: (value, text, by tag)
         self.values: dict[str, dict[str, list]] = {
             section.name: {spec.name: [] for spec in section.fields}
             for section in self.sections if not section.is_group}
-        self.items: dict[str, list] = {section.name: [] for section in self.sections
-                                       if section.is_group}
+        self.items: dict[str, list] = {section.name: [] for section in form.groups}
         self.findings: list[Finding] = []
         self.tags: list[str] = []
 
@@ -499,10 +599,8 @@ class _Reader:
                            "i et felt. Skriv den i selve feltet, hvis den skal med.")
 
     def _known(self, tag: str) -> bool:
-        path = _tag_path(tag)
-        section = self.by_name.get(path[0]) if path else None
-        return (section is not None and (path[1] is not None) == section.is_group
-                and path[2] in self.names[section.name])
+        section, numbered, spec = self.form.tag(tag)
+        return section is not None and numbered == section.is_group and spec is not None
 
     def _where(self, section, cell) -> str:
         place = (f"i tabellen {_quote(section.label)}" if section is not None
@@ -521,7 +619,8 @@ class _Reader:
             if block.tag == P:
                 text, boxes = _paragraph(block)
                 where = heading.name if heading else ""
-                self._text_boxes(where, boxes)
+                if boxes:
+                    self._text_boxes(where, boxes)
                 normal = _normal(text)
                 if not normal:
                     continue
@@ -531,21 +630,19 @@ class _Reader:
                     self._stray(where, text.strip(), "uden for formularens felter" + (
                         f" (under {_quote(heading.label)})" if heading else ""))
                 continue
-            rows = _table(block)
-            for row in rows:
-                for cell in row:
-                    self.tags.extend(cell.tags)
+            rows = _table(block, self.tags)
             section = self._table_section(rows, heading if fresh else None, previous)
             self._read_table(section, rows)
             previous, fresh = section, False
 
     def _row_sections(self, row) -> set[str]:
         found = set()
+        tag_of = self.form.tag
         for cell in row:
             for tag in cell.tags:
-                path = _tag_path(tag)
-                if path and path[0] in self.by_name:
-                    found.add(path[0])
+                section = tag_of(tag)[0]
+                if section is not None:
+                    found.add(section.name)
         return found
 
     def _header_of(self, row) -> Section | None:
@@ -556,12 +653,11 @@ class _Reader:
         filled = [text for text in (_normal(cell.text) for cell in row) if text]
         if not filled:
             return None
-        for section in self.sections:
-            if section.is_group:
-                labels = self.labels[section.name]
-                hits = sum(text in labels for text in filled)
-                if hits and hits * 2 >= len(filled) and hits * 2 >= len(labels):
-                    return section
+        for section in self.form.groups:
+            labels = self.labels[section.name]
+            hits = sum(text in labels for text in filled)
+            if hits and hits * 2 >= len(filled) and hits * 2 >= len(labels):
+                return section
         return None
 
     def _table_section(self, rows, heading, previous) -> Section | None:
@@ -605,18 +701,16 @@ class _Reader:
 
     def _read_fields(self, section: Section | None, row):
         """A label | value row (or a row of a table the reader cannot place)."""
-        used = [False] * len(row)
+        used = None  # the index of each cell read into a field
+        field_tags = self.form.field_tags
         for index, cell in enumerate(row):
             for tag in cell.tags:
-                path = _tag_path(tag)
-                target = self.by_name.get(path[0]) if path else None
-                if (target is None or target.is_group or path[1] is not None
-                        or path[2] not in self.names[target.name]):
-                    continue
-                self._take(target, self.names[target.name][path[2]], cell, by_tag=True)
-                used[index] = True
-                break
-        if not any(used) and len(row) >= 2:
+                found = field_tags.get(tag)
+                if found is not None:
+                    self._take(found[0], found[1], cell, by_tag=True)
+                    used = {index} if used is None else used | {index}
+                    break
+        if used is None and len(row) >= 2:
             label = _normal(row[0].text)
             found = None
             if section is not None and not section.is_group and label in self.labels[section.name]:
@@ -625,23 +719,25 @@ class _Reader:
                 found = self.field_labels[label]
             if found is not None:
                 self._take(found[0], found[1], row[-1], by_tag=False)
-                used[-1] = True
+                used = {len(row) - 1}
         path = section.name if section is not None else ""
         for index, cell in enumerate(row):
-            if used[index]:
+            if used is not None and index in used:
                 continue
-            self._text_boxes(path, cell.boxes)
+            if cell.boxes:
+                self._text_boxes(path, cell.boxes)
             text = cell.text.strip()
-            if text and not (index == 0 and _normal(text) in self.all_labels):
+            if text and not (index == 0 and (text in self.form.label_texts
+                                             or _normal(text) in self.all_labels)):
                 self._stray(path, text, self._where(section, cell))
 
     def _take(self, section: Section, spec, cell: _Cell, by_tag: bool):
-        path = f"{section.name}.{spec.name}"
-        self._text_boxes(path, cell.boxes)
+        if cell.boxes:
+            self._text_boxes(f"{section.name}.{spec.name}", cell.boxes)
         if spec.kind == kinds.BOOL:
             value, why = _read_bool(cell)
             if why:
-                self._warn("word.checkbox_text", path, why)
+                self._warn("word.checkbox_text", f"{section.name}.{spec.name}", why)
             self.values[section.name][spec.name].append((value, None, by_tag))
         else:
             text = cell.text
@@ -652,18 +748,17 @@ class _Reader:
         placed: dict[str, list] = {}
         foreign = []
         own = False
-        names = self.names[group.name]
+        tag_of = self.form.tag
         for index, cell in enumerate(row):
             spec = belongs = None
             for tag in cell.tags:
-                path = _tag_path(tag)
-                target = self.by_name.get(path[0]) if path else None
+                target, numbered, field = tag_of(tag)
                 if target is None:
                     continue
                 if target is not group:
                     belongs = target
-                elif path[1] is not None and path[2] in names:
-                    spec = names[path[2]]
+                elif numbered and field is not None:
+                    spec = field
                     break
             if spec is None and belongs is not None:
                 foreign.append((cell, belongs))
@@ -673,12 +768,17 @@ class _Reader:
             if spec is None and index < len(columns):
                 spec = columns[index]
             if spec is None:
-                self._text_boxes(group.name, cell.boxes)
+                if cell.boxes:
+                    self._text_boxes(group.name, cell.boxes)
                 text = cell.text.strip()
                 if text:
                     self._stray(group.name, text, self._where(group, cell))
                 continue
-            placed.setdefault(spec.name, []).append((cell, by_tag))
+            cells = placed.get(spec.name)
+            if cells is None:
+                placed[spec.name] = [(cell, by_tag)]
+            else:
+                cells.append((cell, by_tag))
         if foreign:
             self._foreign(group, row, foreign, whole=not own and not any(
                 cell.text.strip() for cells in placed.values() for cell, _ in cells))
@@ -686,27 +786,38 @@ class _Reader:
                 return
         position = len(self.items[group.name])
         values, label_read, notes = {}, [], []
+        anything = False  # a value that is not None or False
         for spec in group.fields:
             cells = placed.get(spec.name)
             if not cells:
                 values[spec.name] = _empty_value(spec)
                 continue
-            path = f"{group.name}.{position}.{spec.name}"
+            path = None
             for cell, _ in cells:
-                self._text_boxes(path, cell.boxes)
+                if cell.boxes:
+                    path = path or f"{group.name}.{position}.{spec.name}"
+                    self._text_boxes(path, cell.boxes)
             if spec.kind == kinds.BOOL:
                 answers = [_read_bool(cell) for cell, _ in cells]
-                values[spec.name] = any(value for value, _ in answers)
-                notes.extend(("word.checkbox_text", path, why) for _, why in answers if why)
+                value = any(value for value, _ in answers)
+                if any(why for _, why in answers):
+                    path = path or f"{group.name}.{position}.{spec.name}"
+                    notes.extend(("word.checkbox_text", path, why) for _, why in answers if why)
+            elif len(cells) == 1:
+                value = _read_value(spec, cells[0][0].text)
             else:
                 texts = [cell.text for cell, _ in cells]
                 filled = [text for text in texts if text.strip()]
-                values[spec.name] = _read_value(spec, "\n".join(filled) if filled else texts[0])
+                value = _read_value(spec, "\n".join(filled) if filled else texts[0])
                 if len(filled) > 1:
+                    path = path or f"{group.name}.{position}.{spec.name}"
                     notes.append(("word.two_values", path, _two_values(filled)))
-            if not all(by_tag for _, by_tag in cells) and values[spec.name] not in (None, False):
-                label_read.append(path)
-        if all(value in (None, False) for value in values.values()):
+            values[spec.name] = value
+            if value not in _EMPTY:  # (0 == False: a 0 counts as empty, as it always has)
+                anything = True
+                if not all(by_tag for _, by_tag in cells):
+                    label_read.append(path or f"{group.name}.{position}.{spec.name}")
+        if not anything:
             for code, _, message in notes:  # nothing read, but something written: say so
                 self._warn(code, group.name, message)
             return
