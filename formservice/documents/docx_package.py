@@ -137,7 +137,7 @@ class DocxPackage:
     def xml_and_bytes(self, name: str):
         """The part parsed, and its bytes (for quick looks before walking the tree)."""
         data = self.read(name, MAX_XML_BYTES)
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        if b"!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):  # (one byte first)
             raise DocumentError("Dokumentet indeholder XML-erklæringer (DOCTYPE/ENTITY), "
                                 "som en formular aldrig har, og bliver ikke læst.")
         if data.count(b"sdt") > MAX_CONTROLS and sum(  # (a quick upper bound first)

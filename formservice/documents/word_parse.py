@@ -326,15 +326,16 @@ def _table(table, tags: list[str]) -> list[list[_Cell]]:
                 run = element.getparent().getparent()
                 if run.tag == R:
                     holder = run.getparent()
-                    shown = None
+                    shown = alone = None
                     if holder.tag == SDT_CONTENT:
                         shown = placeholders.get(holder)
                         if shown is None:
                             shown = placeholders[holder] = (
                                 _t_text(holder).strip() in PLACEHOLDERS)
+                        alone = len(holder) == 1  # the run is all of it: the same text
                     if shown:
                         skipped = _skip(skipped, holder)
-                    elif _t_text(run).strip() in PLACEHOLDERS:
+                    elif not alone and _t_text(run).strip() in PLACEHOLDERS:
                         skipped = _skip(skipped, run)
         elif tag == TAB:
             if element.getparent().tag != TABS:
@@ -470,6 +471,13 @@ def _tag_path(tag: str):
     return None
 
 
+@lru_cache(maxsize=8192)
+def _shape(tag: str):
+    """(section, is in a group, field) of a tag, or None when it is not shaped like a path."""
+    path = _tag_path(tag)
+    return None if path is None else (path[0], path[1] is not None, path[2])
+
+
 @lru_cache(maxsize=None)
 def _shapes(form_id: str, with_cpr: bool) -> frozenset:
     """(section, is in a group, field) of every field of a form."""
@@ -479,18 +487,17 @@ def _shapes(form_id: str, with_cpr: bool) -> frozenset:
 
 def _check_form(form_id: str, tags: list[str]) -> None:
     """Refuse a document whose fields belong to another form than its properties say."""
-    shapes = [(p[0], p[1] is not None, p[2]) for p in map(_tag_path, tags) if p is not None]
+    shapes = [shape for shape in map(_shape, tags) if shape is not None]
     if not shapes:
         return
     with_cpr = cpr_enabled()
-    claimed = sum(shape in _shapes(form_id, with_cpr) for shape in shapes)
+    claimed = sum(map(_shapes(form_id, with_cpr).__contains__, shapes))
     if claimed * 2 >= len(shapes):
         return
     best, best_count = None, claimed
     for other in FORMS:
         if other != form_id:
-            known = _shapes(other, with_cpr)
-            count = sum(shape in known for shape in shapes)
+            count = sum(map(_shapes(other, with_cpr).__contains__, shapes))
             if count > best_count:
                 best, best_count = other, count
     if best is None:
