@@ -62,9 +62,12 @@ WAIT_SECONDS = 60.0                # for a free worker
 START_SECONDS = 60.0               # for a new worker to be ready
 MAX_RESULT_BYTES = 32 * 1024 * 1024
 QPDF_MEMORY = 64 * 1024 * 1024     # qpdf's decoders, per stream
-# Scans: a worker with OpenCV, zxing-cpp, PDFium and the PDF renderer loaded maps about
-# 360 MB before it reads anything (resident: about 100 MB); reading a 300-dpi A4 scan or
-# a 12 MP photo peaks at the figures in tests/documents/test_scan_images.py.
+# Scans: a worker with OpenCV, zxing-cpp, PDFium and the PDF renderer loaded maps 380 MB
+# before it reads anything (resident: 100 MB; OpenCV's own libraries are 170 MB of it,
+# OpenBLAS's buffers most of the rest). Reading a 300-dpi A4 scan peaks at 455 MB mapped
+# (180 MB resident), a 12 MP photo at 460 MB (187 MB), the largest picture accepted (a
+# 600-dpi colour A4 PNG, 105 MB decoded) at 550 MB (285 MB): 300 MB is too little, and
+# the ceiling keeps some 90 MB above the worst accepted file.
 SCAN_MEMORY_LIMIT = 640 * 1024 * 1024
 SCAN_CPU_SECONDS = 40              # a file of up to 20 pages, about 1 s of CPU each
 SCAN_WALL_SECONDS = 60.0

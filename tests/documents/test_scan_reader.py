@@ -259,6 +259,28 @@ def test_pages_shuffled_and_upside_down_are_read_in_one_file():
     assert sum(seconds) / len(seconds) < 1.0, seconds
 
 
+@pytest.mark.parametrize("covered", [("top_left",), ("top_left", "bottom_right"),
+                                     tuple(page_marks.CORNER_MARKS)])
+def test_a_page_whose_corner_marks_are_cut_off_is_laid_onto_the_print(covered):
+    printed = Printed.sample("consent", "C0NS3NT")
+    dpi = 200
+    page_number, anonymised = printed.place("child.anonymised")
+    page = printed.pages(dpi)[page_number - 1]
+    tick(page, anonymised.rect, dpi, random.Random(4), "check", 3)
+    half = round(page_marks.MARK_SIZE * dpi / 72)
+    for name in covered:  # a thumb, or a photo cropped to the content
+        x, y = _px(*page_marks.CORNER_MARKS[name], dpi)
+        cv2.rectangle(page, (x - half, y - half), (x + half, y + half), 255, -1)
+    photo = capture(page, angle=3, perspective=0.03, background=70, noise=5, seed=9)
+    reading = read_scan(jpeg(photo, 85), {"C0NS3NT": printed.data})
+    [info] = reading.pages
+    assert len(info["marks_found"]) == 4 - len(covered) and info["registered"]
+    assert info["read"], info
+    assert reading.record["data"]["child"]["anonymised"] is True
+    assert _review(reading) == {}
+    assert reading.signed == {"custody_holders.0": False, "custody_holders.1": False}
+
+
 def test_a_missing_page_and_an_unreadable_one_are_findings():
     printed = Printed.sample("consent", "C0NS3NT")
     pages = printed.pages(150)

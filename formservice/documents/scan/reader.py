@@ -162,24 +162,21 @@ class _FilePage:
     reason: str = ""
     agreement: float | None = None
     registered: bool = False
-    picture: np.ndarray | None = None  # the page's picture (fewer than four marks)
 
 
-def _locate_all(data: bytes, size: tuple[int, int]) -> list[_FilePage]:
+def _locate_all(pages: images.Pages, size: tuple[int, int]) -> list[_FilePage]:
+    """Every page of the file found and straightened (its picture not kept: a page is
+    decoded again in the rare case it is straightened again)."""
     found = []
-    with images.open_pages(data) as pages:
-        for index in range(len(pages)):
-            started = time.monotonic()
-            page = pages.page(index)
-            located = locate.locate(page.pixels)
-            straight = None
-            if located.found:
-                straight = locate.straighten(page.pixels, located.homography, size=size)
-            # the picture is kept only for a page whose straightening may be refined
-            kept = page.pixels if located.found and len(located.marks_found) < 4 else None
-            del page
-            found.append(_FilePage(index + 1, located, straight, time.monotonic() - started,
-                                   picture=kept))
+    for index in range(len(pages)):
+        started = time.monotonic()
+        page = pages.page(index)
+        located = locate.locate(page.pixels)
+        straight = None
+        if located.found:
+            straight = locate.straighten(page.pixels, located.homography, size=size)
+        del page
+        found.append(_FilePage(index + 1, located, straight, time.monotonic() - started))
     return found
 
 
@@ -277,7 +274,13 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
     the canonical data printed under it; `contact` is the municipality's contact as the
     consent printed it. DocumentError (Danish) when the file cannot be read as one
     printed form."""
-    pages = _locate_all(data, _size(dpi))
+    with images.open_pages(data) as file:
+        return _read(file, printed, contact, dpi, ocr)
+
+
+def _read(file: images.Pages, printed: dict, contact: str | None, dpi: float,
+          ocr: bool) -> ScanReading:
+    pages = _locate_all(file, _size(dpi))
     form_id, _, document_id, count = _the_document(pages)
     printed_data = _printed_data(form_id, document_id, printed)
     layouts = page_layouts(form_id, printed_data, contact=contact)
@@ -318,17 +321,19 @@ def read_scan(data: bytes, printed: dict[str, dict], *, contact: str | None = No
             page.read = True
             continue
         started = time.monotonic()
-        if page.picture is not None:  # straightened from the QR and fewer than four
-            # marks: laid onto the printed page by its content, then straightened again
+        if len(page.located.marks_found) < 4:  # straightened from the QR and fewer than
+            # four marks: laid onto the printed page by its content, then straightened
+            # again from its picture
             warp = read_page.register(page.straight, references[number], dpi)
             if warp is not None:
                 to_page = locate.page_to_pixels(dpi)
                 homography = page.located.homography @ to_page @ warp @ np.linalg.inv(to_page)
-                page.straight = locate.straighten(page.picture, homography, dpi,
+                picture = file.page(page.index - 1).pixels
+                page.straight = locate.straighten(picture, homography, dpi,
                                                   size=page.straight.shape[::-1])
+                del picture
                 page.located.homography = homography
                 page.registered = True
-            page.picture = None
         scan_page = read_page.Page(page.straight, references[number], dpi, viewed[number],
                                    slack=1 if page.registered else 0)
         page.agreement = round(scan_page.agreement(), 3)
