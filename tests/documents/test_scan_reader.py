@@ -317,6 +317,22 @@ def test_a_form_printed_blank_is_read_into_rows_and_fields():
     assert isinstance(data["participants"][0]["name"], (str, type(None)))
 
 
+def test_without_tesseract_handwriting_is_flagged_without_a_suggestion(monkeypatch):
+    from formservice.documents.scan import read_page
+    monkeypatch.setattr(read_page._TESSERACT, "checked", True)
+    monkeypatch.setattr(read_page._TESSERACT, "path", None)
+    printed = Printed("first_meeting")
+    dpi = 150
+    number, place = printed.place("meeting.place")
+    page = printed.pages(dpi)[number - 1]
+    write(page, place.rect, "Børnehuset", dpi)
+    reading = read_scan(png(capture(page)), {})
+    assert reading.record["data"]["meeting"]["place"] is None
+    [finding] = [f for f in reading.findings if f.code == "scan.needs_review"]
+    assert finding.path == "meeting.place" and "Mødested" in finding.message
+    assert "læser det som" not in finding.message
+
+
 def test_an_unclear_box_is_flagged_and_never_guessed():
     printed = Printed.sample("consent", "C0NS3NT")
     dpi = 200
