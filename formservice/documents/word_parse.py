@@ -256,7 +256,7 @@ class _Cell:
 
 def _inline(tag_element) -> bool:
     """Whether the control of this w:tag sits inside a paragraph (not around paragraphs)."""
-    content = tag_element.getparent().getparent().find(SDT_CONTENT)
+    content = next(tag_element.getparent().getparent().iterchildren(SDT_CONTENT), None)
     return content is None or len(content) == 0 or content[0].tag not in _BLOCK_CONTENT
 
 
@@ -822,7 +822,7 @@ class _Reader:
             values[spec.name] = value
             if value not in _EMPTY:  # (0 == False: a 0 counts as empty, as it always has)
                 anything = True
-                if not all(by_tag for _, by_tag in cells):
+                if not (cells[0][1] if len(cells) == 1 else all(tagged for _, tagged in cells)):
                     label_read.append(path or f"{group.name}.{position}.{spec.name}")
         if not anything:
             for code, _, message in notes:  # nothing read, but something written: say so
