@@ -135,13 +135,8 @@ def _printed_row(session, token: str):
 
 
 def content_type(content: bytes) -> str:
-    if content.startswith(b"\x89PNG"):
-        return "image/png"
-    if content.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if content[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff"
-    return "application/pdf"
+    return {"png": "image/png", "jpeg": "image/jpeg",
+            "tiff": "image/tiff"}.get(kind_of(content), "application/pdf")
 
 
 def read_scan(uow: UnitOfWork, actor: Actor, profile: Profile, content: bytes, *,
@@ -171,11 +166,11 @@ def _printed(uow: UnitOfWork, actor: Actor, token: str, case_id: int | None) -> 
         if found is None or found[1] is None:
             raise DocumentError(UNKNOWN_PRINT)
         printed_for, data = found
-        if case_id is not None and printed_for != case_id:
-            raise DocumentError(OTHER_CASE)
         if actor is not SYSTEM:  # the command line on the server may read any print
             case_for(uow, actor, printed_for, resource="printed_document", resource_id=token,
                      message=UNKNOWN_PRINT)
+        if case_id is not None and printed_for != case_id:
+            raise DocumentError(OTHER_CASE)
         return data
 
 

@@ -71,6 +71,8 @@ def test_bad_corrections_and_a_foreign_print_are_refused_in_danish(app, client, 
     assert_refused(upload(client, world.auth("staff_a"), world.cases["B"], photo, "foto.jpg"),
                    404)  # case B is not staff A's
     assert_refused(upload(client, world.auth("staff_b"), world.cases["B"], photo, "foto.jpg"),
+                   404, "ikke kan finde")  # nor is case A's print staff B's to use
+    assert_refused(upload(client, world.auth("staff_ab"), world.cases["B"], photo, "foto.jpg"),
                    422, "anden sag")
     assert_refused(parse(client, world.auth("staff_b"), photo, "foto.jpg"), 404,
                    "ikke kan finde")

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import actor_of
 from PIL import Image
 from scan_photos import page_of, photographed, written_page
 
@@ -20,6 +19,7 @@ from formservice.forms.record import load_data
 from formservice.services import cases, documents, scans, uploads
 from formservice.services.errors import Invalid, NotFound
 from formservice.storage.models import AuditEvent, Document, PrintedDocument
+from services.conftest import actor_of
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "consent.json"
 DATES = ("custody_holders.0.signed_date", "custody_holders.1.signed_date")
