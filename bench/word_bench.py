@@ -1,13 +1,15 @@
 """Render and parse speed of the Word forms, against naive docxtpl measured in the same run.
 
-    python bench/word_bench.py [--seconds 3] [--quiet]
+    python bench/word_bench.py [--seconds 3] [--parse-only]
 
 The parse is also measured against the parser as it was before issue 11's reader rework
 (split tables, tracked changes, typed ticks, stray text, relabelled documents): the modules
 at BASELINE_COMMIT, loaded from git into a package of their own, reading the same document
 in the same run, alternating with today's parser. Issue 11's goal was a parse under 2 ms
 where the old one took 3.2 ms: today's parse must take under 2/3.2 = 0.625x the old one's
-time. The bench says whether the goal is met and exits with 1 when it is not.
+time. The bench says whether the goal is met and exits with 1 when it is not. (The old
+parser reads today's document as it read its own: the same tables, only without what
+issue 11 added; BASELINE_COMMIT is 510c443's parent, the last commit before the rework.)
 
 "parse in the worker" is the parse every upload gets (services.forms.parse): the same
 reading in a pre-started worker process with a memory ceiling; the difference is the

@@ -577,7 +577,7 @@ class _Reader:
         findings = []
         known = set()
         data = {}
-        rows: dict[str, dict[int, None]] = {}  # a group's row numbers, in the file's order
+        rows: dict[str, dict[int, None]] = {}  # each group's row numbers
         for name in fields:
             parts = name.split(".")
             if len(parts) == 3 and _ROW.fullmatch(parts[1]):
