@@ -21,8 +21,10 @@ its documentation shows it â€” load the template, render with autoescape, save â
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import io
+import shutil
 import statistics
 import subprocess
 import sys
@@ -83,6 +85,7 @@ def baseline_module(name: str):
                        *(f"formservice.documents.{shared}" for shared in _SHARED)):
             importlib.import_module(module)  # today's, shared
         root = Path(tempfile.mkdtemp(prefix="formservice_baseline_"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
         documents = root / package / "documents"
         documents.mkdir(parents=True)
         (root / package / "__init__.py").write_text("")
