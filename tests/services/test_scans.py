@@ -161,3 +161,28 @@ def test_a_consent_from_a_batch_is_read_against_what_the_batch_printed(built, pr
     assert shown.parsed.record["data"]["child"]["name"] == "Alma Nørgaard Sørensen"
     with pytest.raises(NotFound):  # another institution cannot use the batch's print
         uploads.parse_document(built.uow(), actor_of(built, "staff_b"), profile, photo)
+
+
+def test_a_scanners_pdf_of_every_page_in_any_order_is_read_whole(built, profile, people):
+    """The whole consent through a scanner, pages shuffled and one upside down: nothing to
+    review but what was written by hand, every printed value confirmed."""
+    from scan_photos import scanned_pdf
+    staff = actor_of(built, "staff_a")
+    pdf, printed, _ = _printed_consent(built, profile, staff, people["case_a"])
+    layouts = page_layouts("consent", printed)
+    signed_on = page_of(layouts, DATES[0])
+    pages = [written_page(pdf, "consent", printed, number,
+                          writing=dict(zip(DATES, ("20-2-2026", "21.2.2026")))
+                          if number == signed_on else {},
+                          signatures=SIGNATURES if number == signed_on else ())
+             for number in range(1, len(layouts) + 1)]
+    pages = pages[::-1]
+    pages[1] = pages[1].rotate(180)
+    shown = uploads.read_upload(built.uow(), staff, profile, people["case_a"], "scan.pdf",
+                                scanned_pdf(pages))
+    assert sorted(f.path for f in shown.scan.review) == sorted(DATES)
+    assert len(shown.scan.pages) == len(layouts)
+    assert all(shown.scan.signed[path] for path in SIGNATURES)
+    data = shown.parsed.record["data"]
+    assert data["purpose"] == printed["purpose"] and data["parties"] == printed["parties"]
+    assert shown.scan.content_type == "application/pdf"
