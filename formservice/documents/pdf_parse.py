@@ -591,7 +591,8 @@ class _Reader:
                         path = f"{section.name}.{index}.{spec.name}"
                         known.add(path)
                         item[spec.name] = _value(spec, fields.get(path), path)
-                    if any(value not in (None, False) for value in item.values()):
+                    # a typed 0 is a value (0 == False: `in (None, False)` would drop it)
+                    if any(value is not None and value is not False for value in item.values()):
                         items.append(item)
                 data[section.name] = items
             else:

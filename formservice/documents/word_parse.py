@@ -453,7 +453,10 @@ def _read_bool(cell: _Cell) -> tuple[bool, str | None]:
                          f"afkrydsningsfeltet. Feltet er læst som {shown}; kontrollér svaret.")
 
 
-_EMPTY = (None, False)  # what an empty field reads as
+def _filled(value) -> bool:
+    """Whether a field was read with a value: not None, not an unticked box — a typed 0 is
+    a value (`0 in (None, False)` would call it empty, since 0 == False)."""
+    return value is not None and value is not False
 
 
 def _empty_value(spec):
@@ -820,7 +823,7 @@ class _Reader:
                     path = path or f"{group.name}.{position}.{spec.name}"
                     notes.append(("word.two_values", path, _two_values(filled)))
             values[spec.name] = value
-            if value not in _EMPTY:  # (0 == False: a 0 counts as empty, as it always has)
+            if _filled(value):
                 anything = True
                 if not (cells[0][1] if len(cells) == 1 else all(tagged for _, tagged in cells)):
                     label_read.append(path or f"{group.name}.{position}.{spec.name}")
