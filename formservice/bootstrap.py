@@ -64,15 +64,16 @@ class Services:
     def resume_stalled_with(self, runner) -> list[int]:
         return resume_stalled(self.sessions, runner, lease=self.lease)
 
-    def start_sweeper(self) -> None:
-        """Look for stalled batches now and every BATCH_SWEEP_SECONDS while this runs."""
+    def start_sweeper(self, runner=None) -> None:
+        """Look for stalled batches now and every BATCH_SWEEP_SECONDS while this runs, and
+        give them to `runner` (this process's own by default)."""
         stop = self._stop = threading.Event()
         interval = self.config.get("BATCH_SWEEP_SECONDS", 10)
 
         def sweep():
             while True:
                 try:
-                    self.resume_stalled()
+                    self.resume_stalled_with(runner or self.runner)
                 except Exception:  # the service goes on; the next sweep tries again
                     log.exception("looking for stalled batches failed")
                 if stop.wait(interval):

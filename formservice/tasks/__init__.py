@@ -10,8 +10,9 @@ A task carries a chunk of a batch's documents (FORMSERVICE_BATCH_CHUNK), stored 
 commit, so workers on several machines share the work. Tasks are acknowledged only after
 they finish (acks_late) and given back to the queue when a worker dies
 (reject_on_worker_lost, visibility timeout); producing is idempotent
-(services.batches.produce_chunk). A batch whose tasks were lost anyway is resumed when a
-worker starts and by the service's sweeper (services.batches.resume_stalled).
+(services.batches.produce_chunk). A batch whose tasks were lost anyway is resumed by every
+worker's sweeper (when it starts and every FORMSERVICE_BATCH_SWEEP_SECONDS) and by the
+service's (services.batches.resume_stalled).
 """
 from __future__ import annotations
 
@@ -84,15 +85,15 @@ class _ThisQueue:
 
 @worker_ready.connect
 def _resume_stalled_batches(**_kwargs) -> None:
-    """A worker that starts gives the batches that stopped moving (a worker died and its
-    tasks were lost) to the queue again — in the background, so the worker starts
-    consuming at once."""
-    def resume():
+    """A worker looks for batches that stopped moving (a worker died and its tasks were
+    lost) when it starts and every FORMSERVICE_BATCH_SWEEP_SECONDS after, and gives them
+    to the queue again — in the background, so the worker starts consuming at once. Not
+    only at start: the worker that takes over from a killed one starts before the dead
+    one's batch has been still for a lease, and a message the broker lost is not given
+    back by anyone else when no service sweeps."""
+    def start():
         try:
-            resumed = _worker_services().resume_stalled_with(_ThisQueue())
+            _worker_services().start_sweeper(_ThisQueue())
         except Exception:  # the next worker or the service's sweeper tries again
             log.exception("looking for stalled batches failed")
-            return
-        if resumed:
-            log.warning("resumed batches %s", resumed)
-    threading.Thread(target=resume, name="resume-stalled", daemon=True).start()
+    threading.Thread(target=start, name="resume-stalled", daemon=True).start()

@@ -53,7 +53,8 @@ def start_worker(database_url, redis_url, queue, tmp_path, name):
     env = {**os.environ, "DATABASE_URL": database_url, "CELERY_BROKER_URL": redis_url,
            "CELERY_QUEUE": queue,
            "CELERY_VISIBILITY_TIMEOUT": "3",
-           "CELERY_RESTORE_INTERVAL": "1", "FORMSERVICE_BATCH_LEASE_SECONDS": "3", "FORMSERVICE_INSTANCE": str(tmp_path / "instance"),
+           "CELERY_RESTORE_INTERVAL": "1", "FORMSERVICE_BATCH_LEASE_SECONDS": "3",
+           "FORMSERVICE_BATCH_SWEEP_SECONDS": "1", "FORMSERVICE_INSTANCE": str(tmp_path / "instance"),
            "FORMSERVICE_ENV": "testing", "SECRET_KEY": "test"}
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "formservice.tasks", "worker", "--pool=solo",
@@ -145,3 +146,26 @@ def test_killed_worker_resumes_without_doubles_or_losses(client, world, database
     engine.dispose()
     assert dict(counts) == {1: total}  # every document produced exactly once
     _check_zip(client, headers, state["id"], total)
+
+
+def test_a_batch_whose_tasks_the_broker_lost_is_finished_by_a_worker(client, world,
+                                                                     database_url, redis_url,
+                                                                     queue, tmp_path):
+    """Every queued task lost (the broker's queue emptied), no service sweeping: a worker
+    finds the batch that stopped moving and finishes it, each document once."""
+    import redis
+    headers = world.auth("staff_a")
+    state = client.post("/api/v1/batches", json=_plan(10), headers=headers).json
+    assert redis.Redis.from_url(redis_url).delete(queue) == 1  # the tasks are gone
+    worker = start_worker(database_url, redis_url, queue, tmp_path, "w1")
+    try:
+        _wait(lambda: _done_in_db(database_url, state["id"]) == state["total"], 60,
+              "the lost batch")
+    finally:
+        stop(worker)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        counts = connection.execute(select(BatchItem.produced_count, func.count()).where(
+            BatchItem.batch_id == state["id"]).group_by(BatchItem.produced_count)).all()
+    engine.dispose()
+    assert dict(counts) == {1: state["total"]}
