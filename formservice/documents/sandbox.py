@@ -534,7 +534,7 @@ def _read_exact(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _reset_peak() -> bool:
+def reset_peak_memory() -> bool:
     """Start measuring the peak resident memory anew (Linux: VmHWM)."""
     try:
         with open("/proc/self/clear_refs", "w") as refs:
@@ -544,27 +544,27 @@ def _reset_peak() -> bool:
         return False
 
 
-def _peak_virtual() -> int:
-    """The largest address space this process has had (Linux: VmPeak), bytes."""
+def status_bytes(key: str) -> int | None:
+    """A size this process reports in /proc/self/status ("VmHWM", "VmPeak"), in bytes."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmPeak:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return None
+
+
+def _peak_virtual() -> int:
+    """The largest address space this process has had (Linux: VmPeak), bytes."""
+    return status_bytes("VmPeak") or 0
 
 
 def _peak_bytes(measured: bool) -> int:
-    if measured:
-        try:
-            with open("/proc/self/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) * 1024
-        except (OSError, ValueError, IndexError):
-            pass
+    peak = status_bytes("VmHWM") if measured else None
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
@@ -675,7 +675,7 @@ def _serve(memory_limit: int, scan: bool = False) -> None:
                 and header["cpr_enabled"] != options.cpr_enabled()):
             options.configure(meeting_types=wanted or None,
                               cpr_enabled=header.get("cpr_enabled"))
-        measured = _reset_peak()
+        measured = reset_peak_memory()
         limit_errors = pikepdf.settings.qpdf_limit_errors()
         code = 0
         kind = header.get("kind", DOCUMENT)

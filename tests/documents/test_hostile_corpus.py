@@ -12,6 +12,7 @@ import pytest
 from formservice.config import Profile
 from formservice.documents import sandbox
 from formservice.documents.errors import DocumentError
+from formservice.documents.sandbox import reset_peak_memory, status_bytes
 from formservice.services import forms
 
 CEILING = 300 * 1024 * 1024
@@ -28,26 +29,6 @@ def assert_danish(message: str):
     for word in ENGLISH:
         assert word not in lowered, f"not Danish ({word!r}): {message}"
     assert any(word in lowered for word in (" og ", " ikke ", " er ", " en ")), message
-
-
-def _status(key: str) -> int | None:
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as refs:
-            refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -70,10 +51,10 @@ def test_the_corpus_has_every_kind_of_issue_12():
 @pytest.mark.parametrize("name", list(CORPUS))
 def test_refused_with_a_danish_reason_under_the_ceiling(name):
     hostile = CORPUS[name]
-    measured = _reset_peak()
-    before = _status("VmRSS")
+    measured = reset_peak_memory()
+    before = status_bytes("VmRSS")
     outcome = sandbox.run(hostile.content)
-    peak = _status("VmHWM")
+    peak = status_bytes("VmHWM")
     assert outcome.refusal is not None, f"{name} was read as a form"
     assert hostile.reason in outcome.refusal, outcome.refusal
     assert_danish(outcome.refusal)

@@ -94,6 +94,17 @@ def _done_in_db(database_url, batch_id) -> int:
         engine.dispose()
 
 
+def _produced_counts(database_url, batch_id) -> dict:
+    """How many of the batch's documents were produced once, twice, ... (a fresh connection)."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return dict(connection.execute(select(BatchItem.produced_count, func.count()).where(
+                BatchItem.batch_id == batch_id).group_by(BatchItem.produced_count)).all())
+    finally:
+        engine.dispose()
+
+
 def _check_zip(client, headers, batch_id, expected):
     download = client.get(f"/api/v1/batches/{batch_id}/download", headers=headers)
     assert download.status_code == 200
@@ -138,12 +149,7 @@ def test_killed_worker_resumes_without_doubles_or_losses(client, world, database
               f"the resumed batch ({done_at_kill} of {total} done at the kill)")
     finally:
         stop(second)
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        counts = connection.execute(select(BatchItem.produced_count, func.count()).where(
-            BatchItem.batch_id == state["id"]).group_by(BatchItem.produced_count)).all()
-    engine.dispose()
-    assert dict(counts) == {1: total}  # every document produced exactly once
+    assert _produced_counts(database_url, state["id"]) == {1: total}  # each exactly once
     _check_zip(client, headers, state["id"], total)
 
 
@@ -162,9 +168,4 @@ def test_a_batch_whose_tasks_the_broker_lost_is_finished_by_a_worker(client, wor
               "the lost batch")
     finally:
         stop(worker)
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        counts = connection.execute(select(BatchItem.produced_count, func.count()).where(
-            BatchItem.batch_id == state["id"]).group_by(BatchItem.produced_count)).all()
-    engine.dispose()
-    assert dict(counts) == {1: state["total"]}
+    assert _produced_counts(database_url, state["id"]) == {1: state["total"]}
