@@ -11,6 +11,7 @@ finding, with the cut-out picture, until a person has typed what it says (`corre
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import hashlib
 import secrets
@@ -214,7 +215,7 @@ def _corrected(form_id: str, data: dict, corrections: dict[str, str], review: se
     signed_date"); only fields the reading asked a person to look at. A yes/no field takes
     "ja"/"nej"; other values are kept as typed, so the form's own reading (Danish dates and
     times) and its findings apply to them."""
-    data = _copy(data)
+    data = copy.deepcopy(data)
     for path, text in corrections.items():
         if path not in review or not isinstance(text, str):
             raise Invalid(NOT_TO_REVIEW.format(path=path),
@@ -244,11 +245,3 @@ def _field(form_id: str, path: str):
             except KeyError:
                 return None
     return None
-
-
-def _copy(value):
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
